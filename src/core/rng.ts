@@ -1,0 +1,98 @@
+/**
+ * A small seeded random generator (xoshiro128**), so every random choice in w2s is reproducible from a seed.
+ * Core code never uses Math.random: a seed (or an Rng derived from one) is always passed in.
+ */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number | string) {
+    // SplitMix32 expands the seed into the four state words (all-zero state is impossible this way).
+    let x = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
+    const next = (): number => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** A uniform float in [0, 1) with 53 random bits. */
+  next(): number {
+    const hi = this.nextUint32() >>> 5;
+    const lo = this.nextUint32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** A uniform integer in [0, n). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
+    return Math.floor(this.next() * n);
+  }
+
+  /** A new array with the items in a uniformly random order (Fisher-Yates). */
+  shuffle<T>(items: readonly T[]): T[] {
+    const out = items.slice();
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const tmp = out[i] as T;
+      out[i] = out[j] as T;
+      out[j] = tmp;
+    }
+    return out;
+  }
+
+  /** k distinct indices from [0, n), uniformly, in ascending order. */
+  sampleIndices(n: number, k: number): number[] {
+    if (k > n || k < 0) throw new RangeError(`Rng.sampleIndices: cannot draw ${k} of ${n}`);
+    // Floyd's algorithm: O(k) draws, no array of size n.
+    const chosen = new Set<number>();
+    for (let j = n - k; j < n; j++) {
+      const t = this.int(j + 1);
+      chosen.add(chosen.has(t) ? j : t);
+    }
+    return [...chosen].sort((a, b) => a - b);
+  }
+
+  /** An independent generator derived from this seed and a label (e.g. a question id). */
+  static derive(seed: number | string, label: string): Rng {
+    return new Rng(hashString(`${seed}\u0000${label}`));
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** FNV-1a over UTF-16 code units, then mixed: a stable 32-bit hash of a string. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h ^= h >>> 15;
+  return h >>> 0;
+}

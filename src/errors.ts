@@ -1,0 +1,39 @@
+/** Where in an input file a problem was found; every user-facing error names as much of it as is known. */
+export interface Location {
+  file?: string;
+  line?: number;
+  field?: string;
+}
+
+/** Exit code for bad input or bad usage (the CLI's contract). */
+export const EXIT_BAD_INPUT = 2;
+/** Exit code for failures that are not the user's input (I/O, network, bugs). */
+export const EXIT_FAILURE = 1;
+
+/**
+ * The one error type the CLI prints without a stack trace: a message that names file, line and field,
+ * and the exit code the process ends with.
+ */
+export class W2sError extends Error {
+  readonly exitCode: number;
+  readonly location: Location;
+
+  constructor(message: string, location: Location = {}, exitCode: number = EXIT_BAD_INPUT) {
+    super(formatMessage(message, location));
+    this.name = 'W2sError';
+    this.exitCode = exitCode;
+    this.location = location;
+  }
+}
+
+function formatMessage(message: string, { file, line, field }: Location): string {
+  const where = [file, line !== undefined ? `line ${line}` : undefined, field !== undefined ? `field "${field}"` : undefined]
+    .filter((part) => part !== undefined)
+    .join(', ');
+  return where ? `${where}: ${message}` : message;
+}
+
+/** Bad input from the user (exit code 2). */
+export function badInput(message: string, location: Location = {}): W2sError {
+  return new W2sError(message, location, EXIT_BAD_INPUT);
+}
