@@ -1,0 +1,22 @@
+// One measured `w2s score` (or baseline) run in its own process, so that its peak memory is its own.
+// Usage: node bench/score-child.js score|parse-baseline INPUT OUT
+import { score } from '../dist/pipeline/score.js';
+import { readLines } from '../dist/data/lines.js';
+
+const [mode, input, out] = process.argv.slice(2);
+const start = performance.now();
+let rows = 0;
+if (mode === 'score') {
+  rows = score({ input, out, temperature: 0.2, tauPercentile: 50, seed: 0, completion: 'output' }).rows;
+} else {
+  // The floor of any two-pass reader of the contract: read and JSON.parse every line, twice, doing nothing else.
+  for (let pass = 0; pass < 2; pass++) {
+    rows = 0;
+    for (const { text } of readLines(input)) {
+      JSON.parse(text);
+      rows++;
+    }
+  }
+}
+const seconds = (performance.now() - start) / 1000;
+process.stdout.write(JSON.stringify({ rows, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');

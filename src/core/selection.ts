@@ -1,0 +1,284 @@
+// Selection: from weak answers and their reliability to SFT rows, one small named rule per method
+// (PAPER.md Sec. 4.2-4.3, DESIGN.md step 4). Rows whose answer is null are never training targets.
+//
+// Selection runs in two steps so that it can stream over files of any size: `planSelection` sees one small
+// summary per question (first pass), then a `RowSelector` decides row by row (second pass, same row order).
+import { Rng } from './rng.js';
+import {
+  answerDistribution,
+  entropy,
+  DEFAULT_TAU_PERCENTILE,
+  DEFAULT_TEMPERATURE,
+  isKept,
+  reliabilityScores,
+  tau as tauOf,
+  type AnswerDistribution,
+} from './reliability.js';
+import type { AnswerRecord, SftRow } from './types.js';
+
+/** The paper's methods (Tables 1-2) followed by ours and the two controls. */
+export const SELECTION_METHODS = [
+  'naive',
+  'filter-s',
+  'filter',
+  'reweight-s',
+  'reweight',
+  'ceiling',
+  'filter-reweight',
+  'majority',
+  'random',
+  'consistent',
+] as const;
+export type SelectionMethod = (typeof SELECTION_METHODS)[number];
+
+/** The methods of the paper's Tables 1-2 (the weak model itself is not a selection). */
+export const PAPER_METHODS: readonly SelectionMethod[] = ['naive', 'filter-s', 'filter', 'reweight-s', 'reweight', 'ceiling'];
+
+export function isSelectionMethod(name: string): name is SelectionMethod {
+  return (SELECTION_METHODS as readonly string[]).includes(name);
+}
+
+/** What selection needs to know of one question after a first pass over its answers. */
+export interface QuestionSummary {
+  id: string;
+  dist: AnswerDistribution;
+  entropy: number;
+  /** The answer to the original prompt; undefined when the question has no variant 0. */
+  variant0Answer: string | null | undefined;
+  /** Canonical gold answer when known. */
+  gold: string | null | undefined;
+}
+
+export interface SelectionOptions {
+  /** T of Eq. 4. */
+  temperature: number;
+  /** P of tau (Sec. 4.2). */
+  tauPercentile: number;
+  /** Seed of the `-s` samples and the `random` control. */
+  seed: number;
+  /**
+   * What a row trains on: the weak model's raw `output` (the paper) or its canonical answer rendered for the row's
+   * variation. Relabelled rows (`majority`, `consistent`, `ceiling`) always use a rendered answer.
+   */
+  completion: 'output' | 'answer';
+}
+
+export const DEFAULT_SELECTION_OPTIONS: SelectionOptions = {
+  temperature: DEFAULT_TEMPERATURE,
+  tauPercentile: DEFAULT_TAU_PERCENTILE,
+  seed: 0,
+  completion: 'output',
+};
+
+/** Turns a canonical answer into a completion for a row's variation (a task's `renderAnswer`, or identity). */
+export type RenderAnswer = (answer: string, row: AnswerRecord) => string;
+
+interface QuestionPlan {
+  kept: boolean;
+  inRandomSubset: boolean;
+  /** The distinct answers, and S_prob of each (Eq. 4) at the same index. */
+  answers: (string | null)[];
+  reliability: number[];
+  /** The most frequent non-null answer of a kept question (ties: the original prompt's answer, then by text). */
+  majority: string | null;
+  variant0Answer: string | null | undefined;
+  gold: string | null | undefined;
+}
+
+/** A pool that a `-s` method samples from, and which of its rows (positions in row order, ascending) were drawn. */
+interface SamplePlan {
+  poolSize: number;
+  drawn: number[];
+}
+
+/** Everything decided from the per-question summaries: tau, kept questions, samples. */
+export interface SelectionPlan {
+  tau: number;
+  questions: Map<string, QuestionPlan>;
+  counts: { questions: number; kept: number; naiveRows: number; filterPool: number; reweightPool: number };
+  samples: { 'filter-s': SamplePlan; 'reweight-s': SamplePlan };
+  options: SelectionOptions;
+}
+
+/** First step: decide tau, which questions are kept, the `random` subset and the `-s` samples. */
+export function planSelection(summaries: readonly QuestionSummary[], options: SelectionOptions = DEFAULT_SELECTION_OPTIONS): SelectionPlan {
+  if (summaries.length === 0) throw new RangeError('planSelection: no questions');
+  const tau = tauOf(
+    summaries.map((s) => s.entropy),
+    options.tauPercentile,
+  );
+  const randomSubset = new Set(
+    new Rng(options.seed)
+      .sampleIndices(summaries.length, summaries.filter((s) => isKept(s.entropy, tau)).length)
+      .map((i) => (summaries[i] as QuestionSummary).id),
+  );
+  const questions = new Map<string, QuestionPlan>();
+  let kept = 0;
+  let naiveRows = 0;
+  let filterPool = 0;
+  let reweightPool = 0;
+  for (const s of summaries) {
+    const isKeptQuestion = isKept(s.entropy, tau);
+    const scores = reliabilityScores(s.dist, options.temperature);
+    const nonNull = s.dist.classes.reduce((sum, c) => sum + (c.answer === null ? 0 : c.count), 0);
+    if (isKeptQuestion) {
+      kept++;
+      filterPool += nonNull;
+    }
+    reweightPool += nonNull;
+    if (typeof s.variant0Answer === 'string') naiveRows++;
+    questions.set(s.id, {
+      kept: isKeptQuestion,
+      inRandomSubset: randomSubset.has(s.id),
+      answers: s.dist.classes.map((c) => c.answer),
+      reliability: scores,
+      majority: isKeptQuestion ? majorityAnswer(s) : null,
+      variant0Answer: s.variant0Answer,
+      gold: s.gold,
+    });
+  }
+  const sample = (label: string, poolSize: number): SamplePlan => ({
+    poolSize,
+    drawn: Rng.derive(options.seed, label).sampleIndices(poolSize, Math.min(poolSize, naiveRows)),
+  });
+  return {
+    tau,
+    questions,
+    counts: { questions: summaries.length, kept, naiveRows, filterPool, reweightPool },
+    samples: { 'filter-s': sample('filter-s', filterPool), 'reweight-s': sample('reweight-s', reweightPool) },
+    options,
+  };
+}
+
+function majorityAnswer(s: QuestionSummary): string | null {
+  const top = s.dist.classes.filter((c) => c.answer !== null);
+  const best = top[0];
+  if (best === undefined) return null;
+  const tied = top.filter((c) => c.count === best.count).map((c) => c.answer as string);
+  if (typeof s.variant0Answer === 'string' && tied.includes(s.variant0Answer)) return s.variant0Answer;
+  return tied.sort()[0] as string;
+}
+
+/**
+ * Second step: decides, row by row, which SFT rows each method gets. Rows must come in the same order for every run
+ * over the same data (the `-s` samples are positions in that order).
+ */
+export class RowSelector {
+  private readonly filterSample: SampleCursor;
+  private readonly reweightSample: SampleCursor;
+
+  constructor(
+    private readonly plan: SelectionPlan,
+    private readonly methods: readonly SelectionMethod[],
+    private readonly render: RenderAnswer = (answer) => answer,
+  ) {
+    this.filterSample = new SampleCursor(plan.samples['filter-s'].drawn);
+    this.reweightSample = new SampleCursor(plan.samples['reweight-s'].drawn);
+  }
+
+  /** Hands `emit` the SFT rows this answer row contributes, per method (at most one per method), in method order. */
+  select(row: AnswerRecord, emit: (method: SelectionMethod, sft: SftRow) => void): void {
+    const q = this.plan.questions.get(row.id);
+    if (q === undefined) throw new RangeError(`RowSelector: question "${row.id}" was not in the plan`);
+    const trainable = row.answer !== null;
+    const inFilterPool = trainable && q.kept;
+    const drawnFilter = inFilterPool && this.filterSample.next();
+    const drawnReweight = trainable && this.reweightSample.next();
+    for (const method of this.methods) {
+      const weighted = this.decide(method, row, q, { trainable, inFilterPool, drawnFilter, drawnReweight });
+      if (weighted === null) continue;
+      const weight = weighted === 'reliability' ? (q.reliability[q.answers.indexOf(row.answer)] ?? 0) : 1;
+      emit(method, { id: row.id, prompt: row.prompt, completion: this.completionFor(method, row, q), weight });
+    }
+  }
+
+  private decide(
+    method: SelectionMethod,
+    row: AnswerRecord,
+    q: QuestionPlan,
+    f: { trainable: boolean; inFilterPool: boolean; drawnFilter: boolean; drawnReweight: boolean },
+  ): 'one' | 'reliability' | null {
+    switch (method) {
+      case 'naive':
+        return row.variant === 0 && f.trainable ? 'one' : null;
+      case 'filter':
+        return f.inFilterPool ? 'one' : null;
+      case 'filter-s':
+        return f.drawnFilter ? 'one' : null;
+      case 'reweight':
+        return f.trainable ? 'reliability' : null;
+      case 'reweight-s':
+        return f.drawnReweight ? 'reliability' : null;
+      case 'ceiling':
+        return row.variant === 0 && typeof q.gold === 'string' ? 'one' : null;
+      case 'filter-reweight':
+        return f.inFilterPool ? 'reliability' : null;
+      case 'majority':
+        return q.kept && q.majority !== null ? 'one' : null;
+      case 'random':
+        return q.inRandomSubset && f.trainable ? 'one' : null;
+      case 'consistent':
+        return typeof q.variant0Answer === 'string' ? 'one' : null;
+    }
+  }
+
+  private completionFor(method: SelectionMethod, row: AnswerRecord, q: QuestionPlan): string {
+    switch (method) {
+      case 'ceiling':
+        return this.render(q.gold as string, row);
+      case 'majority':
+        return this.render(q.majority as string, row);
+      case 'consistent':
+        return this.render(q.variant0Answer as string, row);
+      default:
+        return this.plan.options.completion === 'answer' ? this.render(row.answer as string, row) : row.output;
+    }
+  }
+}
+
+/** Walks a pool in row order and says, row by row, whether that position was drawn. */
+class SampleCursor {
+  private position = 0;
+  private nextDrawn = 0;
+
+  constructor(private readonly drawn: readonly number[]) {}
+
+  next(): boolean {
+    const hit = this.drawn[this.nextDrawn] === this.position++;
+    if (hit) this.nextDrawn++;
+    return hit;
+  }
+}
+
+/** Summarise in-memory answer rows per question (the first pass, for callers that hold the rows). */
+export function summarizeQuestions(rows: readonly AnswerRecord[]): QuestionSummary[] {
+  const byId = new Map<string, { answers: (string | null)[]; variant0: string | null | undefined; gold: string | null | undefined }>();
+  for (const row of rows) {
+    let entry = byId.get(row.id);
+    if (entry === undefined) {
+      entry = { answers: [], variant0: undefined, gold: undefined };
+      byId.set(row.id, entry);
+    }
+    entry.answers.push(row.answer);
+    if (row.variant === 0) entry.variant0 = row.answer;
+    if (row.gold !== undefined) entry.gold = row.gold;
+  }
+  return [...byId].map(([id, e]) => {
+    const dist = answerDistribution(e.answers);
+    return { id, dist, entropy: entropy(dist), variant0Answer: e.variant0, gold: e.gold };
+  });
+}
+
+/** Run every requested method over in-memory rows: the same plan and decisions as the streaming `w2s score`. */
+export function selectRows(
+  rows: readonly AnswerRecord[],
+  methods: readonly SelectionMethod[],
+  options: SelectionOptions = DEFAULT_SELECTION_OPTIONS,
+  render?: RenderAnswer,
+): { plan: SelectionPlan; rows: Map<SelectionMethod, SftRow[]> } {
+  const plan = planSelection(summarizeQuestions(rows), options);
+  const selector = new RowSelector(plan, methods, render);
+  const out = new Map<SelectionMethod, SftRow[]>(methods.map((m) => [m, []]));
+  for (const row of rows) selector.select(row, (method, sft) => out.get(method)?.push(sft));
+  return { plan, rows: out };
+}

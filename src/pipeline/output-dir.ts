@@ -1,0 +1,66 @@
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A set of output files that appear in `dir` all together or not at all: they are written in a hidden staging folder
+ * inside `dir` and moved into place only by `commit()`. `abort()` removes every trace (and `dir` itself if it was
+ * created here and is empty).
+ */
+export class StagedOutput {
+  readonly staging: string;
+  private readonly createdDir: boolean;
+
+  constructor(readonly dir: string) {
+    this.createdDir = !existsSync(dir);
+    mkdirSync(dir, { recursive: true });
+    this.staging = mkdtempSync(join(dir, '.w2s-staging-'));
+  }
+
+  /** A buffered writer for a file of this output. */
+  writer(name: string): BufferedWriter {
+    return new BufferedWriter(join(this.staging, name));
+  }
+
+  commit(): void {
+    for (const name of readdirSync(this.staging)) renameSync(join(this.staging, name), join(this.dir, name));
+    rmSync(this.staging, { recursive: true, force: true });
+  }
+
+  abort(): void {
+    rmSync(this.staging, { recursive: true, force: true });
+    if (this.createdDir && existsSync(this.dir) && readdirSync(this.dir).length === 0) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const BUFFER_BYTES = 1 << 20;
+
+/** Appends text to a file through a 1 MiB buffer (one write system call per MiB, no string joins). */
+export class BufferedWriter {
+  private readonly fd: number;
+  private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private used = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  write(text: string): void {
+    // A UTF-8 character takes at most 3 bytes per UTF-16 code unit.
+    if (this.used + text.length * 3 > this.buffer.length) {
+      this.flush();
+      if (text.length * 3 > this.buffer.length) this.buffer = Buffer.allocUnsafe(text.length * 3);
+    }
+    this.used += this.buffer.write(text, this.used);
+  }
+
+  flush(): void {
+    let offset = 0;
+    while (offset < this.used) offset += writeSync(this.fd, this.buffer, offset, this.used - offset);
+    this.used = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
