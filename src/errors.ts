@@ -17,13 +17,25 @@ export const EXIT_FAILURE = 1;
 export class W2sError extends Error {
   readonly exitCode: number;
   readonly location: Location;
+  /** The message without its location, to re-raise it where more of the location is known. */
+  readonly detail: string;
 
   constructor(message: string, location: Location = {}, exitCode: number = EXIT_BAD_INPUT) {
     super(formatMessage(message, location));
     this.name = 'W2sError';
     this.exitCode = exitCode;
     this.location = location;
+    this.detail = message;
   }
+
+  /** The same error with the location filled in where it was missing. */
+  at(location: Location): W2sError {
+    return new W2sError(this.detail, { ...location, ...definedOnly(this.location) }, this.exitCode);
+  }
+}
+
+function definedOnly(location: Location): Location {
+  return Object.fromEntries(Object.entries(location).filter(([, v]) => v !== undefined)) as Location;
 }
 
 function formatMessage(message: string, { file, line, field }: Location): string {

@@ -2,7 +2,7 @@
 // Pass 1 tallies a few numbers per question; pass 2 re-reads the file and writes the SFT rows of every method.
 // Memory grows with the number of questions, never with the text of prompts and outputs.
 import { statSync } from 'node:fs';
-import { badInput } from '../errors.js';
+import { badInput, W2sError } from '../errors.js';
 import { addOutcome, aurocFromHistogram, type OutcomeCounts } from '../core/metrics.js';
 import { distributionFromCounts, entropy, reliabilityScores } from '../core/reliability.js';
 import {
@@ -74,7 +74,7 @@ interface QuestionTally {
 /** Score an answers file into `out`: reliability.jsonl, sft-<method>.jsonl, summary.json. All or nothing. */
 export function score(options: ScoreOptions): ScoreSummary {
   const { input } = options;
-  const size = statSync(input).size;
+  const size = inputSize(input);
   const tallies = tallyQuestions(options, size);
   if (tallies.size === 0) throw badInput('no answers: the file is empty', { file: input });
 
@@ -108,8 +108,29 @@ export function score(options: ScoreOptions): ScoreSummary {
 
 function resolveAnswer(row: AnswerLine, options: ScoreOptions, line: number): string | null {
   if (row.answer !== undefined) return row.answer;
-  if (options.parseAnswer) return options.parseAnswer(row);
+  if (options.parseAnswer) return withLocation(() => (options.parseAnswer as NonNullable<ScoreOptions['parseAnswer']>)(row), options.input, line);
   throw badInput('missing (pass --task NAME to derive answers from "output")', { file: options.input, line, field: 'answer' });
+}
+
+function inputSize(file: string): number {
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw badInput('not a file', { file });
+    return stat.size;
+  } catch (error) {
+    if (error instanceof W2sError) throw error;
+    throw badInput(`cannot read the answers file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { file });
+  }
+}
+
+/** Runs `f`, giving a task's input errors the file and line they were found at. */
+function withLocation<T>(f: () => T, file: string, line: number): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof W2sError) throw error.at({ file, line });
+    throw error;
+  }
 }
 
 function tallyQuestions(options: ScoreOptions, size: number): Map<string, QuestionTally> {
@@ -175,7 +196,7 @@ function writeSftRows(output: StagedOutput, plan: SelectionPlan, methods: readon
   for (const { line, row } of progressLines(options, 2, size)) {
     const record = row as AnswerRecord;
     record.answer = resolveAnswer(row, options, line);
-    selector.select(record, emit);
+    withLocation(() => selector.select(record, emit), options.input, line);
   }
   for (const w of writers.values()) w.close();
   return new Map([...writers].map(([m, w]) => [m, w.rows]));

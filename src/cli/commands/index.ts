@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
+import { registerData } from './data.js';
 import { registerRun } from './run.js';
+import { registerScore } from './score.js';
 
 /** Attach every sub-command to the program. */
 export function registerCommands(program: Command): void {
   registerRun(program);
+  registerScore(program);
+  registerData(program);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
 
 describe('w2s CLI', () => {
   it('exits 2 on an unknown command', async () => {

@@ -1,0 +1,46 @@
+// The paper's four tasks by name, for the CLI and the pipeline.
+import type { PermutationMode } from '../core/variations.js';
+import type { ParaphraseProvider } from '../core/variations.js';
+import { badInput } from '../errors.js';
+import { ethicsTask } from './ethics.js';
+import { gsm8kTask } from './gsm8k.js';
+import { hellaswagTask } from './hellaswag.js';
+import { mmluTask, type MmluTrainSource } from './mmlu.js';
+import type { Task } from './types.js';
+
+/** The task names, in the paper's order. */
+export const TASK_NAMES = ['hellaswag', 'mmlu', 'ethics', 'gsm8k'] as const;
+
+/** One of {@link TASK_NAMES}. */
+export type TaskName = (typeof TASK_NAMES)[number];
+
+/** Options a task may take; each task reads the ones that concern it. */
+export interface TaskOptions {
+  /** Multiple choice: how the N option orders are chosen (default `original-first`). */
+  permutationMode?: PermutationMode;
+  /** MMLU: the source split our train split is (default `auxiliary_train`). */
+  mmluTrainSource?: MmluTrainSource;
+  /** GSM8K: where paraphrases come from (default: the built-in template paraphrases). */
+  paraphraser?: ParaphraseProvider;
+}
+
+/** Whether `name` is one of the paper's tasks. */
+export function isTaskName(name: string): name is TaskName {
+  return (TASK_NAMES as readonly string[]).includes(name);
+}
+
+/** The task called `name`; an unknown name is bad input (exit code 2) that lists the known ones. */
+export function getTask(name: string, options: TaskOptions = {}): Task {
+  switch (isTaskName(name) ? name : undefined) {
+    case 'hellaswag':
+      return hellaswagTask({ permutationMode: options.permutationMode });
+    case 'mmlu':
+      return mmluTask({ permutationMode: options.permutationMode, trainSource: options.mmluTrainSource });
+    case 'ethics':
+      return ethicsTask();
+    case 'gsm8k':
+      return gsm8kTask({ paraphraser: options.paraphraser });
+    default:
+      throw badInput(`unknown task "${name}"; known tasks: ${TASK_NAMES.join(', ')}`, { field: 'task' });
+  }
+}

@@ -1,0 +1,69 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+});
+afterEach(() => vi.restoreAllMocks());
+
+const choices = ['red', 'blue', 'green', 'gray'];
+function line(id: string, variant: number, output: string, shown: string[], gold: string): string {
+  return JSON.stringify({ id, variant, prompt: `Q ${id} ${shown.join('/')}`, output, choices: shown, gold });
+}
+
+describe('w2s score (CLI)', () => {
+  it('derives answers with --task, maps letters through each variant\'s option order, and writes every method', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-score-'));
+    const input = join(dir, 'answers.jsonl');
+    writeFileSync(
+      input,
+      [
+        line('q1', 0, 'B. blue', choices, 'blue'),
+        line('q1', 1, '(C)', ['red', 'green', 'blue', 'gray'], 'blue'),
+        line('q2', 0, 'Answer: A', choices, 'green'),
+        line('q2', 1, 'I am not sure', ['green', 'blue', 'red', 'gray'], 'green'),
+      ].join('\n'),
+    );
+    const out = join(dir, 'out');
+    expect(await main(['node', 'w2s', 'score', '--input', input, '--out', out, '--task', 'mmlu', '--methods', 'all'])).toBe(0);
+    const reliability = readFileSync(join(out, 'reliability.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(reliability[0]).toMatchObject({ id: 'q1', entropy: 0, kept: true, distribution: [{ answer: 'blue', count: 2 }] });
+    expect(reliability[1]).toMatchObject({ id: 'q2', kept: false });
+    const consistent = readFileSync(join(out, 'sft-consistent.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).completion);
+    expect(consistent).toEqual([' B. blue', ' C. blue', ' A. red', ' C. red']);
+    expect(stdout).toMatch(/2 questions, 4 answers \(1 unparseable\)/);
+  });
+
+  it.each([
+    ['a missing input file', ['--input', '/nonexistent/answers.jsonl'], /\/nonexistent\/answers.jsonl: cannot read the answers file/],
+    ['a bad temperature', ['--temperature', '-1'], /invalid --temperature/],
+    ['an unknown method', ['--methods', 'naive,best'], /unknown method "best"/],
+    ['an unknown task', ['--task', 'squad'], /unknown task "squad"/],
+  ])('exits 2 on %s and writes nothing', async (_case, flags, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-score-'));
+    const input = join(dir, 'answers.jsonl');
+    writeFileSync(input, line('q1', 0, 'A', choices, 'red'));
+    const out = join(dir, 'out');
+    const args = ['--input', input, '--out', out, ...flags];
+    expect(await main(['node', 'w2s', 'score', ...args])).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace for user mistakes
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('names the line when a multiple-choice output comes without its options', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-score-'));
+    const input = join(dir, 'answers.jsonl');
+    writeFileSync(input, `${line('q1', 0, 'A', choices, 'red')}\n${JSON.stringify({ id: 'q1', variant: 1, prompt: 'p', output: 'B' })}\n`);
+    expect(await main(['node', 'w2s', 'score', '--input', input, '--out', join(dir, 'out'), '--task', 'mmlu'])).toBe(2);
+    expect(stderr).toContain(`${input}, line 2, field "choices"`);
+  });
+});
