@@ -3,6 +3,8 @@
 // Each benchmark prints its figures beside its baseline and writes bench/results/<name>.json.
 const benches = {
   score: () => import('./score.js'),
+  label: () => import('./label.js'),
+  kernels: () => import('./kernels.mjs'),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

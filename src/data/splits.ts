@@ -23,14 +23,23 @@ export function materialiseSplits<R extends Question>(
   sources: Readonly<Record<string, readonly R[]>>,
   seed: number | string,
 ): TaskSplits<R> {
-  const take = (rule: SplitRule): R[] => {
-    const source = sources[rule.from];
-    if (!source) {
-      throw badInput(`${task.name} needs its "${rule.from}" split to make its splits; give a file of it`, { field: rule.from });
-    }
-    return pick(source, indicesOf(rule, source.length, Rng.derive(seed, `${task.name}/${rule.from}`)));
-  };
-  return { train: take(task.splitPlan.train), val: take(task.splitPlan.val), test: take(task.splitPlan.test) };
+  const take = (name: SplitName): R[] => materialiseSplit(task, sources, seed, name);
+  return { train: take('train'), val: take('val'), test: take('test') };
+}
+
+/** Make one split of `task`, the same records {@link materialiseSplits} gives it; only its own source is needed. */
+export function materialiseSplit<R extends Question>(
+  task: Task<R>,
+  sources: Readonly<Record<string, readonly R[]>>,
+  seed: number | string,
+  name: SplitName,
+): R[] {
+  const rule: SplitRule = task.splitPlan[name];
+  const source = sources[rule.from];
+  if (!source) {
+    throw badInput(`${task.name} needs its "${rule.from}" split to make its splits; give a file of it`, { field: rule.from });
+  }
+  return pick(source, indicesOf(rule, source.length, Rng.derive(seed, `${task.name}/${rule.from}`)));
 }
 
 /** The source indices a rule selects from a source of `n` records, ascending. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerData } from './data.js';
+import { registerLabel } from './label.js';
 import { registerRun } from './run.js';
 import { registerScore } from './score.js';
 
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerRun(program);
   registerScore(program);
   registerData(program);
+  registerLabel(program);
 }

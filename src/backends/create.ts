@@ -1,0 +1,68 @@
+// The backends by name: one configuration type per backend, one function that makes the Generator.
+import { badInput } from '../errors.js';
+import { OpenAIGenerator, type OpenAIApi } from './openai.js';
+import type { RetryPolicy } from './retry.js';
+import type { Generator } from './types.js';
+
+/** The backend names, in the order `--help` lists them. */
+export const BACKEND_NAMES = ['openai', 'llamacpp', 'builtin'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** The API key is read from this variable unless another is named. */
+export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
+
+/** How to reach an OpenAI-compatible server. The key itself is never part of a configuration: only its variable's name. */
+export interface OpenAIBackendConfig {
+  backend: 'openai';
+  model: string;
+  baseUrls: string[];
+  api: OpenAIApi;
+  /** The environment variable the API key is read from. */
+  apiKeyEnv: string;
+  /** The variable was named on purpose: its absence is bad input (else no key is sent, as local servers need none). */
+  apiKeyRequired?: boolean;
+  concurrency: number;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  jitterSeed: number;
+}
+
+/** A local backend that is not built yet: node-llama-cpp (GGUF) or the built-in engine. */
+export interface LocalBackendConfig {
+  backend: 'llamacpp' | 'builtin';
+  model: string;
+  concurrency: number;
+}
+
+export type BackendConfig = OpenAIBackendConfig | LocalBackendConfig;
+
+/**
+ * The API key from the variable `name`: undefined when it is unset or empty (local servers need no key), unless the
+ * variable was named on purpose (`required`), which makes its absence bad input.
+ */
+export function apiKeyFromEnv(name: string, required: boolean, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name]?.trim();
+  if (value) return value;
+  if (required) throw badInput(`the environment variable ${name} holds no API key`, { field: '--api-key-env' });
+  return undefined;
+}
+
+/** Make the Generator a configuration describes. */
+export function createGenerator(config: BackendConfig, apiKey?: string): Generator {
+  switch (config.backend) {
+    case 'openai':
+      return new OpenAIGenerator({
+        baseUrls: config.baseUrls,
+        model: config.model,
+        api: config.api,
+        apiKey,
+        concurrency: config.concurrency,
+        timeoutMs: config.timeoutMs,
+        retry: config.retry,
+        jitterSeed: config.jitterSeed,
+      });
+    case 'llamacpp':
+    case 'builtin':
+      throw badInput(`backend "${config.backend}" is not available yet; use --backend openai with an OpenAI-compatible server`, { field: '--backend' });
+  }
+}

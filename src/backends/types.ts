@@ -1,0 +1,74 @@
+// The interface the pipeline talks to for text generation (DESIGN.md, "Rooms": backends/). A Generator turns one
+// prompt and its decoding parameters into one output. The OpenAI-compatible HTTP backend implements it now; the
+// built-in engine and node-llama-cpp implement it later. Backends that run batches (the engine, llama.cpp) gather the
+// calls that are in flight together into one batch, which is why callers keep `concurrency` calls going at once.
+
+/** Decoding parameters of one request. Together with the backend, model and prompt they key the request store. */
+export interface Decoding {
+  /** 0 is greedy decoding (the default). */
+  temperature: number;
+  maxTokens: number;
+  /** Strings that end the output; they are not part of it. */
+  stop: string[];
+  /** Nucleus sampling; absent means the backend's default (no truncation). */
+  topP?: number;
+  /** Sampling seed, for backends that honour one. */
+  seed?: number;
+}
+
+/**
+ * The decoding `w2s label` uses unless told otherwise: greedy, as the paper's evaluation is; 128 tokens are enough for
+ * the App. B answers ("choose an answer ... and provide a brief explanation"); "###" ends the answer before a base
+ * model starts a new "### Instruction:" block of its own.
+ */
+export const DEFAULT_DECODING: Readonly<Decoding> = Object.freeze({ temperature: 0, maxTokens: 128, stop: ['###'] });
+
+/**
+ * Why a request failed: `http-<status>` for an HTTP status, `timeout` (no complete answer within the per-request
+ * timeout), `connection` (refused, reset or closed mid-answer), `bad-response` (not JSON, truncated, the wrong shape,
+ * no choices), `aborted` (the caller stopped the run; never stored as a failure).
+ */
+export type FailureReason = `http-${number}` | 'timeout' | 'connection' | 'bad-response' | 'aborted';
+
+/** The result of one generation: the output, or why there is none. Either way, with the attempts it took. */
+export type Generation =
+  | {
+      ok: true;
+      output: string;
+      /** The backend's finish reason (`stop`, `length`, ...), when it gave one. */
+      finishReason: string | null;
+      /** Why each earlier attempt failed and was retried (empty when the first attempt answered). */
+      retries: FailureReason[];
+    }
+  | {
+      ok: false;
+      reason: FailureReason;
+      /** One line that says what happened; never holds a secret. */
+      message: string;
+      retries: FailureReason[];
+      /** Retrying later would not help and no other request will fare better (a refused key, an unknown model). */
+      fatal: boolean;
+    };
+
+/** What, besides prompt and decoding, decides a generator's outputs; it is part of every store key. */
+export interface GeneratorIdentity {
+  /** `openai`, `builtin`, `llamacpp`. */
+  backend: string;
+  model: string;
+  /** The backend's way of asking when it has several with different outputs (`completions` or `chat`). */
+  api?: string;
+}
+
+/** Prompts in, outputs out. */
+export interface Generator {
+  readonly identity: GeneratorIdentity;
+  /** How many `generate` calls a caller should keep in flight to use the backend fully. */
+  readonly concurrency: number;
+  /** Generate one output; resolves (never rejects) with the output or the failure. `signal` stops it early. */
+  generate(prompt: string, decoding: Decoding, signal?: AbortSignal): Promise<Generation>;
+  /** Release connections, models and workers. */
+  close(): Promise<void>;
+}
+
+/** Generation without the backend named: what the pipeline hands to code that only needs outputs (paraphrasing). */
+export type Complete = (prompt: string, decoding: Decoding, signal?: AbortSignal) => Promise<Generation>;

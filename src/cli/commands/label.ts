@@ -1,0 +1,252 @@
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { BACKEND_NAMES, DEFAULT_API_KEY_ENV, type BackendConfig } from '../../backends/create.js';
+import { DEFAULT_RETRY_POLICY } from '../../backends/retry.js';
+import { DEFAULT_DECODING } from '../../backends/types.js';
+import { cacheDirFromEnv } from '../../data/hub.js';
+import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
+import { DEFAULT_FAILURE_STOP } from '../../pipeline/failure-stop.js';
+import { runLabel, type LabelConfig, type LabelProgress, type LabelSummary } from '../../pipeline/label.js';
+import { TASK_NAMES } from '../../tasks/registry.js';
+
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+const count = z.coerce.number().int().min(1);
+const labelFlags = z.object({
+  task: z.enum(TASK_NAMES),
+  split: z.enum(['train', 'val', 'test']),
+  backend: z.enum(BACKEND_NAMES),
+  model: z.string().min(1),
+  baseUrl: z.array(z.string().min(1)),
+  api: z.enum(['completions', 'chat']),
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+  data: z.array(z.string().min(1)),
+  cache: z.string().optional(),
+  variations: count.optional(),
+  concurrency: count,
+  limit: count.optional(),
+  out: z.string().min(1),
+  seed: z.coerce.number().int().nonnegative(),
+  temperature: z.coerce.number().min(0),
+  maxTokens: count,
+  stop: z.array(z.string()),
+  topP: z.coerce.number().gt(0).max(1).optional(),
+  decodingSeed: z.coerce.number().int().nonnegative().optional(),
+  timeout: z.coerce.number().positive(),
+  retries: z.coerce.number().int().min(0),
+  maxConsecutiveFailures: count,
+  maxFailureRate: z.coerce.number().min(0).max(1),
+  paraphraser: z.enum(['llm', 'template']),
+  paraphraseModel: z.string().min(1).optional(),
+  paraphraseBaseUrl: z.array(z.string().min(1)),
+  paraphraseApi: z.enum(['completions', 'chat']).optional(),
+  paraphraseApiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+  permutationMode: z.enum(['original-first', 'all-random']),
+  mmluTrainSource: z.enum(['auxiliary_train', 'dev']),
+});
+type LabelFlags = z.infer<typeof labelFlags>;
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `w2s label`: a weak supervisor behind a backend labels a task's split with N prompt variations per question. */
+export function registerLabel(program: Command): void {
+  program
+    .command('label')
+    .description("ask a weak supervisor every question of a task's split under N prompt variations and write answers.jsonl")
+    .requiredOption('--task <name>', `one of: ${TASK_NAMES.join(', ')}`)
+    .option('--split <name>', 'train, val or test (the paper labels val)', 'val')
+    .option('--backend <name>', `${BACKEND_NAMES.join(', ')} (only openai is available yet)`, 'openai')
+    .requiredOption('--model <name>', 'the model name the server knows')
+    .option('--base-url <url>', `server base URL, repeat for replicas (default: $OPENAI_BASE_URL or ${DEFAULT_BASE_URL}); no path means /v1`, collect, [])
+    .option('--api <kind>', 'completions (raw prompts, as the paper) or chat (the prompt as one user message)', 'completions')
+    .option('--api-key-env <name>', 'environment variable holding the API key (never written anywhere)', DEFAULT_API_KEY_ENV)
+    .option('--data <file>', "a dataset file in any format the task reads, repeatable (default: the hub cache of `w2s data fetch`)", collect, [])
+    .option('--cache <dir>', 'hub cache folder (default: $W2S_CACHE or ~/.cache/w2s)')
+    .option('--variations <N>', "prompt variations per question (default: the task's, 5; ETHICS 2)")
+    .option('--concurrency <C>', 'requests in flight at most', '16')
+    .option('--limit <K>', 'label only the first K questions of the split')
+    .requiredOption('--out <dir>', 'run directory: answers.jsonl, failures.jsonl, summary.json, manifest.json, store.sqlite')
+    .option('--seed <n>', 'seed of the split and of the variations', '0')
+    .option('--temperature <t>', '0 is greedy decoding', String(DEFAULT_DECODING.temperature))
+    .option('--max-tokens <n>', 'tokens per output at most', String(DEFAULT_DECODING.maxTokens))
+    .option('--stop <text>', 'stop string, repeatable; --stop "" sends none', collect, [])
+    .option('--top-p <p>', 'nucleus sampling (default: the server\'s)')
+    .option('--decoding-seed <n>', 'sampling seed sent with every request')
+    .option('--timeout <seconds>', 'per-request timeout', '120')
+    .option('--retries <n>', 'retries of a failed request (429, 5xx, timeouts, lost connections, broken answers)', String(DEFAULT_RETRY_POLICY.maxRetries))
+    .option('--max-consecutive-failures <n>', 'stop the run after this many requests in a row failed', String(DEFAULT_FAILURE_STOP.maxConsecutiveFailures))
+    .option('--max-failure-rate <r>', `stop the run when more than this fraction of requests failed (after ${DEFAULT_FAILURE_STOP.minRequestsForRate})`, String(DEFAULT_FAILURE_STOP.maxFailureRate))
+    .option('--paraphraser <kind>', 'GSM8K variations: llm (the paper: a model rewrites the question) or template (built-in rewrites)', 'llm')
+    .option('--paraphrase-model <name>', 'the model that paraphrases (default: --model)')
+    .option('--paraphrase-base-url <url>', 'its server, repeatable (default: --base-url)', collect, [])
+    .option('--paraphrase-api <kind>', 'its API, completions or chat (default: --api; chat for chat-only models such as GPT-4o)')
+    .option('--paraphrase-api-key-env <name>', "the variable holding its server's API key (default: --api-key-env)")
+    .option('--permutation-mode <mode>', 'multiple choice: original-first or all-random option orders', 'original-first')
+    .option('--mmlu-train-source <split>', 'MMLU: auxiliary_train or dev as the train split', 'auxiliary_train')
+    .addHelpText(
+      'after',
+      '\nEvery request is kept in DIR/store.sqlite as it is answered: run the same command again after a stop, a crash or\n' +
+        'Ctrl-C and only what is missing is sent. answers.jsonl (the input of `w2s score`) holds the questions whose\n' +
+        'every variation was answered, in question then variant order; failures.jsonl lists what failed and why.\n' +
+        'Exit code 1 when a request failed for good or the run stopped early; 2 for bad usage.\n\n' +
+        'Example:\n' +
+        '  w2s label --task mmlu --split val --model meta-llama/Llama-2-7b-hf --base-url http://localhost:8000/v1 --out runs/mmlu-weak\n' +
+        '  w2s score --input runs/mmlu-weak/answers.jsonl --out runs/mmlu-weak/score --task mmlu',
+    )
+    .action(async (raw: Record<string, unknown>, command: Command) => {
+      const flags = parseFlags(raw);
+      const named = (option: string): boolean => command.getOptionValueSource(option) === 'cli';
+      const config = labelConfig(flags, named('apiKeyEnv'), named('apiKeyEnv') || named('paraphraseApiKeyEnv'));
+      const interrupt = new AbortController();
+      const onSigint = (): void => interrupt.abort();
+      process.once('SIGINT', onSigint);
+      const progress = progressBar();
+      let summary: LabelSummary;
+      try {
+        summary = await runLabel({ ...config, signal: interrupt.signal, onProgress: progress?.update });
+      } finally {
+        progress?.stop();
+        process.off('SIGINT', onSigint);
+      }
+      process.stdout.write(formatSummary(summary, config.out));
+      if (summary.stopped !== null) {
+        throw new W2sError(
+          `stopped: ${summary.stopped}. Every answer received is kept in ${config.out}/store.sqlite; run the same command again to go on`,
+          {},
+          EXIT_FAILURE,
+        );
+      }
+      if (summary.failed_questions > 0) {
+        throw new W2sError(
+          `${summary.failed_questions} of ${summary.questions} questions have failed requests (see ${config.out}/failures.jsonl); ` +
+            `answers.jsonl holds the ${summary.complete_questions} complete ones; run the same command again to retry the rest`,
+          {},
+          EXIT_FAILURE,
+        );
+      }
+    });
+}
+
+function parseFlags(raw: Record<string, unknown>): LabelFlags {
+  const parsed = labelFlags.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = `--${String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw badInput(`invalid ${flag}: ${issue?.message}`, { field: flag });
+  }
+  return parsed.data;
+}
+
+// `keyNamed` / `paraphraseKeyNamed`: the key variables were named on the command line, so they must hold a key.
+function labelConfig(flags: LabelFlags, keyNamed: boolean, paraphraseKeyNamed: boolean): LabelConfig {
+  const baseUrls = flags.baseUrl.length > 0 ? flags.baseUrl : [process.env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL];
+  const backend = (model: string, urls: string[], api: 'completions' | 'chat', apiKeyEnv: string, apiKeyRequired: boolean): BackendConfig =>
+    flags.backend === 'openai'
+      ? {
+          backend: 'openai',
+          model,
+          baseUrls: urls,
+          api,
+          apiKeyEnv,
+          apiKeyRequired,
+          concurrency: flags.concurrency,
+          timeoutMs: flags.timeout * 1000,
+          retry: { ...DEFAULT_RETRY_POLICY, maxRetries: flags.retries },
+          jitterSeed: flags.seed,
+        }
+      : { backend: flags.backend, model, concurrency: flags.concurrency };
+  const ownParaphraser =
+    flags.paraphraseModel !== undefined || flags.paraphraseBaseUrl.length > 0 || flags.paraphraseApi !== undefined || flags.paraphraseApiKeyEnv !== undefined;
+  const paraphraseBackend = backend(
+    flags.paraphraseModel ?? flags.model,
+    flags.paraphraseBaseUrl.length > 0 ? flags.paraphraseBaseUrl : baseUrls,
+    flags.paraphraseApi ?? flags.api,
+    flags.paraphraseApiKeyEnv ?? flags.apiKeyEnv,
+    paraphraseKeyNamed,
+  );
+  const stop = flags.stop.length === 0 ? [...DEFAULT_DECODING.stop] : flags.stop.filter((s) => s !== '');
+  return {
+    task: flags.task,
+    taskOptions: { permutationMode: flags.permutationMode, mmluTrainSource: flags.mmluTrainSource },
+    split: flags.split,
+    source: {
+      data: flags.data.map((file) => resolve(file)),
+      cacheDir: resolve(flags.cache ?? cacheDirFromEnv()),
+      seed: flags.seed,
+    },
+    variations: flags.variations,
+    limit: flags.limit,
+    out: flags.out,
+    backend: backend(flags.model, baseUrls, flags.api, flags.apiKeyEnv, keyNamed),
+    decoding: {
+      temperature: flags.temperature,
+      maxTokens: flags.maxTokens,
+      stop,
+      ...(flags.topP !== undefined ? { topP: flags.topP } : {}),
+      ...(flags.decodingSeed !== undefined ? { seed: flags.decodingSeed } : {}),
+    },
+    paraphrase: { source: flags.paraphraser, ...(ownParaphraser ? { backend: paraphraseBackend } : {}) },
+    failureStop: { ...DEFAULT_FAILURE_STOP, maxConsecutiveFailures: flags.maxConsecutiveFailures, maxFailureRate: flags.maxFailureRate },
+  };
+}
+
+/** A bar per stage on stderr when it is a terminal (requests done, rate, ETA, cache hits, retries, failures). */
+function progressBar(stream: NodeJS.WriteStream = process.stderr): { update: (p: LabelProgress) => void; stop: () => void } | undefined {
+  if (!stream.isTTY) return undefined;
+  let bar: cliProgress.SingleBar | undefined;
+  let stage: LabelProgress['stage'] | undefined;
+  let startedAt = 0;
+  let startDone = 0;
+  return {
+    update(p) {
+      if (p.stage !== stage) {
+        bar?.stop();
+        stage = p.stage;
+        startedAt = performance.now();
+        startDone = p.done;
+        bar = new cliProgress.SingleBar(
+          {
+            format: `${p.stage === 'label' ? 'labels' : 'paraphrases'} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted} | from store {hits} | retries {retries} | failed {failures}`,
+            stream,
+            hideCursor: true,
+            etaBuffer: 200,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(p.total, p.done, { rate: '0', hits: 0, retries: 0, failures: 0 });
+      }
+      const seconds = (performance.now() - startedAt) / 1000;
+      bar?.update(p.done, {
+        rate: seconds > 0 ? ((p.done - startDone) / seconds).toFixed(1) : '0',
+        hits: p.tally.cacheHits,
+        retries: p.tally.retries,
+        failures: p.tally.failures,
+      });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+function formatSummary(s: LabelSummary, out: string): string {
+  const byReason = (counts: Record<string, number>): string => {
+    const parts = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => `${reason} ${n}`);
+    return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+  };
+  const lines = [
+    `${s.task} ${s.split}: ${s.questions} questions x ${s.variations} variations with ${s.backend} model ${s.model}: ` +
+      `${s.complete_questions} complete, ${s.failed_questions} with failures`,
+    `requests: ${s.requests} (${s.sent} sent, ${s.cache_hits} from the store); retries: ${s.retries}${byReason(s.retries_by_reason)}; ` +
+      `failed: ${s.failures}${byReason(s.failures_by_reason)}`,
+    `unparseable outputs: ${s.unparseable}`,
+  ];
+  if (s.paraphrase) {
+    const p = s.paraphrase;
+    lines.push(`paraphrase requests: ${p.requests} (${p.sent} sent, ${p.cache_hits} from the store); retries: ${p.retries}; failed: ${p.failures}; questions without paraphrases: ${p.failed_questions}`);
+  }
+  if (s.stopped === null) lines.push(`wrote ${out}/answers.jsonl, failures.jsonl, summary.json in ${s.seconds.toFixed(1)} s`);
+  return `${lines.join('\n')}\n`;
+}

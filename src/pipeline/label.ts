@@ -1,0 +1,193 @@
+// `w2s label`: the weak supervisor labels a split (PAPER.md Sec. 4.1; DESIGN.md pipeline step 2). For every question
+// of the split, N prompt variations are built, the weak model is asked each one, and each output is parsed to a
+// canonical answer. Every request goes through the run directory's request store, so a stopped or killed run resumes
+// where it was and sends no answered request again. The answers file is written, all at once, when every request has
+// an outcome, in question order then variant order, whatever order the answers came in.
+import { mkdirSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
+import { Rng } from '../core/rng.js';
+import { llmParaphraser, ParaphraseError } from '../backends/paraphrase.js';
+import { apiKeyFromEnv, createGenerator, type BackendConfig } from '../backends/create.js';
+import type { Decoding, Generation } from '../backends/types.js';
+import { badInput } from '../errors.js';
+import { getTask, type TaskName, type TaskOptions } from '../tasks/registry.js';
+import type { Question, SplitName, Task } from '../tasks/types.js';
+import { CachedGenerator, emptyTally, type RequestTally } from './cached-generator.js';
+import { DEFAULT_FAILURE_STOP, FailureStop, type FailureStopOptions } from './failure-stop.js';
+import { summarize, writeManifest, writeOutputs, type Item, type LabelRun, type LabelSummary, type QuestionVariations } from './label-output.js';
+import { loadSplitRecords, type SplitSource } from './split-records.js';
+import { RequestStore } from './store.js';
+
+/** Where paraphrase variations come from (generation tasks only). */
+export interface ParaphraseConfig {
+  /** `llm` (the paper: a language model rewrites the question) or `template` (the built-in rule-based rewrites). */
+  source: 'llm' | 'template';
+  /** The backend that paraphrases; default: the labelling backend. */
+  backend?: BackendConfig;
+  decoding?: Partial<Decoding>;
+  maxAttempts?: number;
+}
+
+export interface LabelConfig {
+  task: TaskName;
+  taskOptions?: Omit<TaskOptions, 'paraphraser'>;
+  split: SplitName;
+  source: SplitSource;
+  /** Variations per question (default: the task's N). */
+  variations?: number;
+  /** Label only the first K questions of the split. */
+  limit?: number;
+  /** The run directory: store.sqlite, manifest.json, answers.jsonl, failures.jsonl, summary.json. */
+  out: string;
+  backend: BackendConfig;
+  decoding: Decoding;
+  paraphrase?: ParaphraseConfig;
+  failureStop?: FailureStopOptions;
+  env?: NodeJS.ProcessEnv;
+  /** Stops the run (Ctrl-C); what is answered stays in the store. */
+  signal?: AbortSignal;
+  onProgress?: (progress: LabelProgress) => void;
+}
+
+/** Where a run is: `paraphrase` (building variations; GSM8K with LLM paraphrases) or `label`. */
+export interface LabelProgress {
+  stage: 'paraphrase' | 'label';
+  done: number;
+  total: number;
+  tally: RequestTally;
+}
+
+export type { LabelSummary } from './label-output.js';
+
+/** The Rng a question's variations are drawn with: one per question, so a question's variations do not depend on the others. */
+export function variationRng(seed: number, id: string): Rng {
+  return Rng.derive(seed, `variations/${id}`);
+}
+
+/** Label a split of a task into `config.out`; see the file comment. */
+export async function runLabel(config: LabelConfig): Promise<LabelSummary> {
+  const started = performance.now();
+  const env = config.env ?? process.env;
+  const key = (backend: BackendConfig): string | undefined =>
+    backend.backend === 'openai' ? apiKeyFromEnv(backend.apiKeyEnv, backend.apiKeyRequired === true, env) : undefined;
+  const generator = createGenerator(config.backend, key(config.backend));
+  const generators = [generator];
+  const stop = new AbortController();
+  // Every request in flight listens to it (Node warns from 11 listeners on).
+  setMaxListeners(0, stop.signal);
+  const onAbort = (): void => stop.abort();
+  config.signal?.addEventListener('abort', onAbort, { once: true });
+  let store: RequestStore | undefined;
+  try {
+    mkdirSync(config.out, { recursive: true });
+    store = RequestStore.open(join(config.out, 'store.sqlite'));
+    writeManifest(config);
+    const failureStop = new FailureStop(config.failureStop ?? DEFAULT_FAILURE_STOP);
+    const labels = new CachedGenerator(generator, store);
+
+    let rewrites: CachedGenerator | undefined;
+    const taskOptions: TaskOptions = { ...config.taskOptions };
+    if (getTask(config.task).variationKind === 'paraphrase' && (config.paraphrase?.source ?? 'llm') === 'llm') {
+      const own = config.paraphrase?.backend;
+      const paraphraseGenerator = own ? createGenerator(own, key(own)) : generator;
+      if (paraphraseGenerator !== generator) generators.push(paraphraseGenerator);
+      rewrites = new CachedGenerator(paraphraseGenerator, store);
+      taskOptions.paraphraser = llmParaphraser({
+        complete: rewrites.complete(),
+        decoding: config.paraphrase?.decoding,
+        maxAttempts: config.paraphrase?.maxAttempts,
+        signal: stop.signal,
+      });
+    }
+    const task = getTask(config.task, taskOptions);
+    const n = config.variations ?? task.defaultVariations;
+    const records = await loadSplitRecords(task, config.split, config.source);
+    const questions = config.limit === undefined ? records : records.slice(0, config.limit);
+
+    const built = await buildVariations(task, questions, n, config, rewrites, failureStop, stop);
+    const items: Item[] = [];
+    built.forEach((b, question) => {
+      if (b?.ok) for (const variation of b.variations) items.push({ question, variation });
+    });
+    const results = new Array<Generation | undefined>(items.length);
+    if (!stop.signal.aborted) {
+      let done = 0;
+      config.onProgress?.({ stage: 'label', done, total: items.length, tally: labels.tally });
+      await forEachConcurrently(items.length, generator.concurrency, stop.signal, async (i) => {
+        const item = items[i] as Item;
+        const result = await labels.generate(item.variation.prompt, config.decoding, stop.signal);
+        if (!result.ok && result.reason === 'aborted') return;
+        results[i] = result;
+        if (!result.cached && failureStop.record(result)) stop.abort();
+        config.onProgress?.({ stage: 'label', done: ++done, total: items.length, tally: labels.tally });
+      });
+    }
+    const stopped = failureStop.reason ?? (config.signal?.aborted ? 'interrupted' : null);
+    const run: LabelRun = { task, variations: n, questions, built, items, results };
+    const summary = summarize(config, run, labels.tally, rewrites?.tally, stopped, started);
+    if (stopped === null) writeOutputs(config.out, run, summary);
+    return summary;
+  } finally {
+    config.signal?.removeEventListener('abort', onAbort);
+    store?.close();
+    await Promise.all(generators.map((g) => g.close()));
+  }
+}
+
+/** Every question's variations; paraphrasing questions run `concurrency` at a time and may fail one by one. */
+async function buildVariations(
+  task: Task,
+  questions: readonly Question[],
+  n: number,
+  config: LabelConfig,
+  rewrites: CachedGenerator | undefined,
+  failureStop: FailureStop,
+  stop: AbortController,
+): Promise<(QuestionVariations | undefined)[]> {
+  const seed = config.source.seed;
+  if (!task.variationTexts) {
+    try {
+      return questions.map((q) => ({ ok: true, variations: task.variations(q, n, variationRng(seed, q.id)) }));
+    } catch (error) {
+      // A count the task cannot make (ETHICS has 2 label-word orders, four options 24 orders) is a usage error.
+      if (error instanceof RangeError) throw badInput(error.message, { field: '--variations' });
+      throw error;
+    }
+  }
+  const variationTexts = task.variationTexts.bind(task);
+  const built = new Array<QuestionVariations | undefined>(questions.length).fill(undefined);
+  let done = 0;
+  const report = (): void => config.onProgress?.({ stage: 'paraphrase', done, total: questions.length, tally: rewrites?.tally ?? emptyTally() });
+  report();
+  await forEachConcurrently(questions.length, rewrites?.generator.concurrency ?? 1, stop.signal, async (i) => {
+    const q = questions[i] as Question;
+    const rng = variationRng(seed, q.id);
+    try {
+      const texts = await variationTexts(q, n, rng);
+      built[i] = { ok: true, variations: task.variations(q, n, rng, texts) };
+      if (rewrites && failureStop.record({ ok: true })) stop.abort();
+    } catch (error) {
+      if (error instanceof ParaphraseError) {
+        if (error.reason === 'aborted') return;
+        built[i] = { ok: false, reason: error.reason === 'paraphrase' ? 'paraphrase' : `paraphrase ${error.reason}`, message: error.message };
+        if (failureStop.record({ ok: false, reason: error.reason, message: error.message, fatal: error.fatal })) stop.abort();
+      } else if (error instanceof RangeError) {
+        // The built-in template paraphrases: this question admits fewer rewrites than asked.
+        built[i] = { ok: false, reason: 'paraphrase', message: error.message };
+      } else throw error;
+    }
+    done++;
+    report();
+  });
+  return built;
+}
+
+/** Run `work(0..count-1)` with at most `concurrency` calls in flight; no new call starts once `signal` aborts. */
+export async function forEachConcurrently(count: number, concurrency: number, signal: AbortSignal, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count && !signal.aborted) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}

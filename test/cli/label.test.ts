@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { hash, startMockOpenAI, type MockOptions, type MockServer } from '../backends/mock-openai.js';
+import { ETHICS_VAL, MMLU_VAL, readAnswers, readJsonl, tempDir } from '../pipeline/label-helpers.js';
+
+const servers: MockServer[] = [];
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+async function mock(options: MockOptions = {}): Promise<MockServer> {
+  const server = await startMockOpenAI(options);
+  servers.push(server);
+  return server;
+}
+
+const FAST = ['--retries', '2', '--timeout', '2'];
+
+function labelArgs(baseUrl: string, out: string, extra: string[] = [], data = MMLU_VAL): string[] {
+  return ['label', '--task', 'mmlu', '--split', 'val', '--model', 'weak-7b', '--base-url', baseUrl, '--data', data, '--out', out, ...FAST, ...extra];
+}
+
+describe('w2s label (CLI)', () => {
+  it('labels a split, prints the summary, and its answers feed w2s score unchanged', async () => {
+    const server = await mock();
+    const out = tempDir();
+    expect(await main(['node', 'w2s', ...labelArgs(server.baseUrl, out, ['--concurrency', '4'])])).toBe(0);
+    expect(stdout).toMatch(/mmlu val: 21 questions x 5 variations with openai model weak-7b: 21 complete, 0 with failures/);
+    expect(stdout).toMatch(/requests: 105 \(105 sent, 0 from the store\); retries: 0; failed: 0/);
+    expect(stdout).toMatch(/unparseable outputs: \d+/);
+    for (const name of ['answers.jsonl', 'failures.jsonl', 'summary.json', 'manifest.json', 'store.sqlite']) expect(existsSync(join(out, name))).toBe(true);
+    expect(readdirSync(out).filter((name) => name.startsWith('.w2s-staging'))).toEqual([]);
+    expect(server.maxInFlight).toBeLessThanOrEqual(4);
+
+    stdout = '';
+    expect(await main(['node', 'w2s', 'score', '--input', join(out, 'answers.jsonl'), '--out', join(out, 'score'), '--task', 'mmlu'])).toBe(0);
+    expect(stdout).toMatch(/21 questions, 105 answers/);
+    expect(stdout).toMatch(/weak-label accuracy \(original prompt\)/);
+  });
+
+  it('takes the stop strings, the decoding seed and the chat API from the command line', async () => {
+    const server = await mock();
+    const out = tempDir();
+    const extra = ['--api', 'chat', '--stop', '\n\n', '--stop', 'Question:', '--temperature', '0.5', '--decoding-seed', '9', '--max-tokens', '32', '--limit', '1'];
+    expect(await main(['node', 'w2s', ...labelArgs(server.baseUrl, out, extra)])).toBe(0);
+    expect(server.requests).toHaveLength(5);
+    expect(server.requests[0]?.body).toMatchObject({ stop: ['\n\n', 'Question:'], temperature: 0.5, seed: 9, max_tokens: 32 });
+    expect(server.requests[0]?.api).toBe('chat');
+
+    const none = await mock();
+    expect(await main(['node', 'w2s', ...labelArgs(none.baseUrl, tempDir(), ['--stop', '', '--limit', '1'])])).toBe(0);
+    expect(none.requests[0]?.body.stop).toBeUndefined();
+  });
+
+  it('exits 1 with answers for the complete questions when some requests fail for good', async () => {
+    const server = await mock({ fault: (r) => (hash(r.prompt) % 9 === 0 ? { kind: 'status', status: 400, body: { error: { message: 'context too long' } } } : undefined) });
+    const out = tempDir();
+    expect(await main(['node', 'w2s', ...labelArgs(server.baseUrl, out)])).toBe(1);
+    const failures = readJsonl(join(out, 'failures.jsonl')) as { reason: string; message: string }[];
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.every((f) => f.reason === 'http-400' && f.message === 'HTTP 400: context too long')).toBe(true);
+    expect(stderr).toMatch(/w2s: \d+ of 21 questions have failed requests \(see .*failures.jsonl\); answers.jsonl holds the \d+ complete ones/);
+    expect(stdout).toMatch(/failed: \d+ \(http-400 \d+\)/);
+    expect(readAnswers(out).length).toBeGreaterThan(0);
+  });
+
+  it('exits 1 with a summary when the server keeps failing', async () => {
+    const server = await mock({ fault: () => ({ kind: 'status', status: 502 }) });
+    const out = tempDir();
+    expect(await main(['node', 'w2s', ...labelArgs(server.baseUrl, out, ['--max-consecutive-failures', '3', '--retries', '1'])])).toBe(1);
+    expect(stderr).toMatch(/w2s: stopped: \d+ requests in a row failed \(last: http-502: HTTP 502: injected 502\)\. Every answer received is kept in .*store\.sqlite/);
+    expect(stdout).toMatch(/retries: \d+ \(http-502 \d+\)/);
+    expect(existsSync(join(out, 'answers.jsonl'))).toBe(false);
+  });
+
+  it.each<[string, (url: string, out: string) => string[], RegExp]>([
+    ['a backend that is not available yet', (url, out) => labelArgs(url, out, ['--backend', 'llamacpp']), /backend "llamacpp" is not available yet/],
+    ['an unknown task', (url, out) => labelArgs(url, out, ['--task', 'squad']), /invalid --task/],
+    ['a variation count the task cannot make', (url, out) => labelArgs(url, out, ['--task', 'ethics', '--split', 'test', '--variations', '3'], ETHICS_VAL), /ethics: N must be 1 or 2/],
+    ['a named API key variable that is unset', (url, out) => labelArgs(url, out, ['--api-key-env', 'W2S_SURELY_UNSET_KEY']), /W2S_SURELY_UNSET_KEY holds no API key/],
+    ['a base URL that is not one', (_url, out) => labelArgs('localhost:8000', out), /http\(s\) URL/],
+    ['zero concurrency', (url, out) => labelArgs(url, out, ['--concurrency', '0']), /invalid --concurrency/],
+    ['a missing data file', (url, out) => labelArgs(url, out, [], '/nonexistent/validation.jsonl'), /\/nonexistent\/validation.jsonl, field "--data": no such file/],
+  ])('exits 2 on %s without sending anything', async (_case, args, message) => {
+    const server = await mock();
+    expect(await main(['node', 'w2s', ...args(server.baseUrl, tempDir())])).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+// The compiled CLI in a child process, as a user runs it (`npx tsc -p .` first).
+const BIN = 'bin/w2s.js';
+const KEY = 'sk-w2s-test-KEY-5f1e9c0d7a3b';
+
+function runChild(args: string[], env: Record<string, string> = {}): { done: Promise<{ code: number | null; signal: string | null; output: string }>; kill: () => void } {
+  if (!existsSync('dist/cli/commands/label.js')) throw new Error('dist/ is not built: run `npx tsc -p .` before this test');
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const done = new Promise<{ code: number | null; signal: string | null; output: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, output })));
+  return { done, kill: () => child.kill('SIGKILL') };
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe('w2s label (child process)', () => {
+  it('resumes after SIGKILL without resending an answered request, and ends with the answers of an uninterrupted run', async () => {
+    const server = await mock({ latencyMs: 15, requiredKey: KEY });
+    const out = tempDir();
+    const args = [...labelArgs(server.baseUrl, out, ['--concurrency', '4', '--api-key-env', 'W2S_TEST_KEY'])];
+    const first = runChild(args, { W2S_TEST_KEY: KEY });
+    while ([...server.delivered.values()].reduce((a, b) => a + b, 0) < 40) await new Promise((wake) => setTimeout(wake, 2));
+    first.kill();
+    const killed = await first.done;
+    expect(killed.signal).toBe('SIGKILL');
+
+    const db = new Database(join(out, 'store.sqlite'), { readonly: true });
+    const answered = new Set((db.prepare("SELECT prompt FROM requests WHERE status = 'answered'").all() as { prompt: string }[]).map((r) => r.prompt));
+    db.close();
+    // Killed mid-run: some answers are in the store, not all, and no answers file was written.
+    expect(answered.size).toBeGreaterThan(0);
+    expect(answered.size).toBeLessThan(105);
+    expect(existsSync(join(out, 'answers.jsonl'))).toBe(false);
+
+    const before = server.requests.length;
+    const second = await runChild(args, { W2S_TEST_KEY: KEY }).done;
+    expect(second.code).toBe(0);
+    const resent = server.requests.slice(before).filter((r) => answered.has(r.prompt));
+    expect(resent).toEqual([]);
+    expect(second.output).toContain(`(${105 - answered.size} sent, ${answered.size} from the store)`);
+
+    const fresh = tempDir();
+    const uninterrupted = await runChild(labelArgs(server.baseUrl, fresh, ['--api-key-env', 'W2S_TEST_KEY']), { W2S_TEST_KEY: KEY }).done;
+    expect(uninterrupted.code).toBe(0);
+    expect(readFileSync(join(out, 'answers.jsonl'), 'utf8')).toBe(readFileSync(join(fresh, 'answers.jsonl'), 'utf8'));
+
+    // The key was sent with every request, and written nowhere.
+    expect(server.requests.every((r) => r.authorization === `Bearer ${KEY}`)).toBe(true);
+    for (const output of [killed.output, second.output, uninterrupted.output]) expect(output).not.toContain(KEY);
+    for (const file of [...filesUnder(out), ...filesUnder(fresh)]) expect(readFileSync(file).includes(KEY), file).toBe(false);
+  });
+
+  it('writes the API key nowhere even when the server echoes it in errors and outputs', async () => {
+    const server = await mock({
+      requiredKey: KEY,
+      fault: (r) => (hash(r.prompt) % 3 === 0 ? { kind: 'status', status: 500, body: { error: { message: `upstream rejected ${r.authorization}` } } } : undefined),
+      output: (prompt) => ` A. (request ${hash(prompt) % 100} carried Bearer ${KEY})`,
+    });
+    const out = tempDir();
+    const result = await runChild([...labelArgs(server.baseUrl, out, ['--api-key-env', 'W2S_TEST_KEY', '--max-failure-rate', '1', '--max-consecutive-failures', '1000'])], { W2S_TEST_KEY: KEY }).done;
+    expect(result.code).toBe(1);
+    const failures = readJsonl(join(out, 'failures.jsonl')) as { message: string }[];
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures[0]?.message).toContain('[API key]');
+    expect(result.output).not.toContain(KEY);
+    const files = filesUnder(out);
+    expect(files.some((f) => f.endsWith('store.sqlite'))).toBe(true);
+    for (const file of files) expect(readFileSync(file).includes(KEY), file).toBe(false);
+  });
+});
