@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { W2sError } from '../../src/errors.js';
+import { generate, scoreContinuations } from '../../src/engine/generate.js';
+import { LoraAdapter } from '../../src/engine/lora.js';
+import type { LlamaModel } from '../../src/engine/model.js';
+import { gaussian } from '../../src/engine/params.js';
+import { randomModel, tinyConfig } from './helpers.js';
+
+/** Logits of every position from the training forward pass (no cache, no padding): the reference path. */
+function fullLogits(model: LlamaModel, ids: number[]): Float32Array {
+  const ws = model.workspace(1, ids.length);
+  ws.tokens.set(ids);
+  model.forward(ws, 1, ids.length, null);
+  const out = new Float32Array(ids.length * model.config.vocab_size);
+  model.logits(ws, out);
+  return out;
+}
+
+/** Greedy decoding by recomputing the full forward pass for every new token. */
+function greedyReference(model: LlamaModel, prompt: number[], n: number): number[] {
+  const V = model.config.vocab_size;
+  const seq = [...prompt];
+  for (let i = 0; i < n; i++) {
+    const logits = fullLogits(model, seq).subarray((seq.length - 1) * V);
+    let best = 0;
+    for (let v = 1; v < V; v++) if (logits[v]! > logits[best]!) best = v;
+    seq.push(best);
+  }
+  return seq.slice(prompt.length);
+}
+
+function prompts(vocab: number, seed: number): number[][] {
+  const rng = new Rng(seed);
+  return [5, 1, 40, 3, 6].map((len) => Array.from({ length: len }, () => rng.int(vocab)));
+}
+
+function withLora(model: LlamaModel): LlamaModel {
+  const ad = new LoraAdapter(model.config, { r: 2, alpha: 4, dropout: 0.1, targetModules: ['q_proj', 'v_proj', 'down_proj'] });
+  const rng = new Rng(9);
+  for (let i = 0; i < ad.params.length; i++) ad.params[i] = 0.3 * gaussian(rng);
+  model.attachLora(ad);
+  return model;
+}
+
+const V = 13;
+const config = tinyConfig({ vocab_size: V, max_position_embeddings: 64 });
+
+describe('generation', () => {
+  for (const [label, make] of [
+    ['base model', () => randomModel(config, 21)],
+    ['model with a LoRA adapter', () => withLora(randomModel(config, 22))],
+  ] as const) {
+    it(`greedy with the KV cache, batched and left-padded, equals recomputing the full forward (${label})`, () => {
+      const model = make();
+      const ps = prompts(V, 1);
+      const got = generate(model, ps, { maxNewTokens: 12, eosTokenIds: [], batchSize: 4 });
+      ps.forEach((p, i) => {
+        expect(got[i]!.tokens).toEqual(greedyReference(model, p, 12));
+        expect(got[i]!.finishReason).toBe('length');
+      });
+      // Not a constant sequence: the check would be vacuous if every step produced the same token.
+      expect(new Set(got.flatMap((g) => g.tokens)).size).toBeGreaterThan(3);
+    });
+  }
+
+  it('gives the same samples batched as one by one (seeded per prompt)', () => {
+    const model = randomModel(config, 23);
+    const ps = prompts(V, 2);
+    const opts = { maxNewTokens: 10, temperature: 0.9, topK: 8, topP: 0.95, seed: 5, eosTokenIds: [] };
+    const batched = generate(model, ps, { ...opts, batchSize: 5 });
+    const single = generate(model, ps, { ...opts, batchSize: 1 });
+    expect(batched.map((g) => g.tokens)).toEqual(single.map((g) => g.tokens));
+    const otherSeed = generate(model, ps, { ...opts, seed: 6 });
+    expect(otherSeed.map((g) => g.tokens)).not.toEqual(batched.map((g) => g.tokens));
+  });
+
+  it('samples only among the top-k tokens', () => {
+    const model = randomModel(config, 24);
+    const p = [3, 4, 5];
+    const logits = fullLogits(model, p).subarray(2 * V);
+    const top2 = Array.from(logits, (x, v) => [x, v] as const).sort((a, b) => b[0] - a[0]).slice(0, 2).map((e) => e[1]);
+    const firsts = new Set<number>();
+    for (let seed = 0; seed < 30; seed++) {
+      firsts.add(generate(model, [p], { maxNewTokens: 1, temperature: 5, topK: 2, seed, eosTokenIds: [] })[0]!.tokens[0]!);
+    }
+    expect([...firsts].sort()).toEqual([...top2].sort());
+  });
+
+  it('stops at end-of-sequence tokens, stop sequences and stop strings', () => {
+    const model = randomModel(config, 25);
+    const decode = (ids: number[]): string => ids.map((i) => String.fromCharCode(97 + i)).join('');
+    const p = [2, 7, 1];
+    const free = generate(model, [p], { maxNewTokens: 12, eosTokenIds: [] })[0]!.tokens;
+    const k = free.findIndex((t, i) => i >= 2 && !free.slice(0, i).includes(t));
+    expect(k).toBeGreaterThanOrEqual(2);
+
+    const eos = generate(model, [p], { maxNewTokens: 12, eosTokenIds: [free[k]!] })[0]!;
+    expect(eos).toEqual({ tokens: free.slice(0, k), finishReason: 'eos' });
+
+    const seq = generate(model, [p], { maxNewTokens: 12, eosTokenIds: [], stopSequences: [free.slice(k - 1, k + 1)] })[0]!;
+    expect(seq.tokens).toEqual(free.slice(0, k + 1));
+    expect(seq.finishReason).toBe('stop');
+
+    const stop = decode([free[k]!]);
+    const str = generate(model, [p], { maxNewTokens: 12, eosTokenIds: [], stopStrings: [stop], decode })[0]!;
+    expect(str.tokens).toEqual(free.slice(0, k + 1));
+    expect(str.text).toBe(decode(free.slice(0, k)));
+    expect(str.finishReason).toBe('stop');
+
+    const none = generate(model, [p], { maxNewTokens: 0 })[0]!;
+    expect(none.tokens).toEqual([]);
+  });
+
+  it('scores continuations as the sum of per-token log-probabilities of the full forward pass', () => {
+    const model = withLora(randomModel(config, 26));
+    const items = [
+      { context: [1, 2, 3], continuation: [4, 5] },
+      { context: [7], continuation: [8, 9, 10, 11] },
+      { context: [3, 3, 3, 3, 3, 3], continuation: [0] },
+      { context: [6, 5], continuation: [] },
+    ];
+    const got = scoreContinuations(model, items, { batchSize: 3 });
+    items.forEach((it, i) => {
+      const seq = [...it.context, ...it.continuation];
+      const logits = fullLogits(model, seq);
+      let sum = 0;
+      let greedy = true;
+      const per: number[] = [];
+      it.continuation.forEach((tok, j) => {
+        const row = logits.subarray((it.context.length - 1 + j) * V, (it.context.length + j) * V);
+        const max = Math.max(...row);
+        const lse = max + Math.log(row.reduce((a, x) => a + Math.exp(x - max), 0));
+        per.push(row[tok]! - lse);
+        sum += row[tok]! - lse;
+        if (row.indexOf(max) !== tok) greedy = false;
+      });
+      expect(got[i]!.tokenLogProbs.length).toBe(it.continuation.length);
+      got[i]!.tokenLogProbs.forEach((lp, j) => expect(lp).toBeCloseTo(per[j]!, 5));
+      expect(got[i]!.logLikelihood).toBeCloseTo(sum, 5);
+      expect(got[i]!.isGreedy).toBe(greedy);
+    });
+  });
+
+  it('rejects empty prompts and out-of-vocabulary tokens with a W2sError', () => {
+    const model = randomModel(config, 27);
+    expect(() => generate(model, [[]], { maxNewTokens: 2 })).toThrow(W2sError);
+    expect(() => generate(model, [[V]], { maxNewTokens: 2 })).toThrow(/outside the vocabulary/);
+    expect(() => scoreContinuations(model, [{ context: [], continuation: [1] }])).toThrow(W2sError);
+  });
+});
