@@ -5,6 +5,8 @@ const benches = {
   score: () => import('./score.js'),
   label: () => import('./label.js'),
   kernels: () => import('./kernels.mjs'),
+  run: () => import('./run-experiment.js'),
+  engine: () => import('./engine.js'),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,21 +1,18 @@
 /*
- * w2s native kernels: a Node-API addon that hands sgemm to OpenBLAS.
+ * w2s native kernels: a Node-API addon that hands sgemm to OpenBLAS and runs the engine's fused row-wise and
+ * attention kernels and the AdamW update (ops.c) in C.
  *
  * Only the stable Node-API C interface is used, so one build runs on every Node release that has NAPI_VERSION 8.
- * Matrices are the caller's Float32Array backing stores, read and written in place (no copies). Every index the
- * BLAS call can touch is checked against the arrays' lengths first: a wrong shape must raise a RangeError in
- * JavaScript, never read or write outside an array.
+ * Matrices are the caller's Float32Array backing stores, read and written in place (no copies). Every index a call
+ * can touch is checked against the arrays' lengths first: a wrong shape must raise a RangeError in JavaScript, never
+ * read or write outside an array.
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
-
 #include <cblas.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 
-/* BLAS integers here are 32-bit; every dimension, stride and offset must fit. */
-#define MAX_BLAS_INT 2147483647.0
+#include "gemm.h"
+#include "napi_args.h"
+#include "ops.h"
 
 /*
  * Threads: OpenBLAS starts with OPENBLAS_NUM_THREADS, else one per core. Measured on 2 cores, 2 threads are faster
@@ -31,144 +28,44 @@
     }                                                                             \
   } while (0)
 
-static bool get_bool(napi_env env, napi_value v, const char *name, bool *out) {
-  if (napi_get_value_bool(env, v, out) != napi_ok) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "sgemm: %s must be a boolean", name);
-    napi_throw_type_error(env, NULL, msg);
-    return false;
-  }
-  return true;
-}
-
-static bool get_number(napi_env env, napi_value v, const char *name, double *out) {
-  if (napi_get_value_double(env, v, out) != napi_ok) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "sgemm: %s must be a number", name);
-    napi_throw_type_error(env, NULL, msg);
-    return false;
-  }
-  return true;
-}
-
-/* A dimension, stride or offset: an integer in [0, 2^31). */
-static bool get_index(napi_env env, napi_value v, const char *name, int *out) {
-  double d;
-  if (!get_number(env, v, name, &d)) return false;
-  if (!(d >= 0 && d <= MAX_BLAS_INT && d == (double)(int64_t)d)) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "sgemm: %s must be an integer >= 0, got %g", name, d);
-    napi_throw_range_error(env, NULL, msg);
-    return false;
-  }
-  *out = (int)d;
-  return true;
-}
-
-static bool get_f32(napi_env env, napi_value v, const char *name, float **data, size_t *length) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_is_typedarray(env, v, &is_typed) == napi_ok && is_typed &&
-      napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) == napi_ok && type == napi_float32_array) {
-    *data = (float *)ptr;
-    return true;
-  }
-  char msg[96];
-  snprintf(msg, sizeof msg, "sgemm: %s must be a Float32Array", name);
-  napi_throw_type_error(env, NULL, msg);
-  return false;
-}
-
 /* A row-major matrix of `rows` x `cols` at `offset` with row stride `ld` must lie inside an array of `length`. */
-static bool check_extent(napi_env env, const char *name, int rows, int cols, int offset, int ld, size_t length) {
+static bool check_extent(w2s_args *a, const char *name, int rows, int cols, int offset, int ld, size_t length) {
   if (ld < cols) {
     char msg[128];
-    snprintf(msg, sizeof msg, "sgemm: leading dimension of %s (%d) is smaller than its row width (%d)", name, ld, cols);
-    napi_throw_range_error(env, NULL, msg);
-    return false;
+    snprintf(msg, sizeof msg, "leading dimension of %s (%d) is smaller than its row width (%d)", name, ld, cols);
+    return w2s_require(a, false, msg);
   }
   if (rows == 0 || cols == 0) return true;
-  int64_t end = (int64_t)offset + (int64_t)(rows - 1) * ld + cols;
-  if (end > (int64_t)length) {
-    char msg[160];
-    snprintf(msg, sizeof msg, "sgemm: %s (%d x %d, offset %d, stride %d) needs %lld elements, array has %zu", name,
-             rows, cols, offset, ld, (long long)end, length);
-    napi_throw_range_error(env, NULL, msg);
-    return false;
-  }
-  return true;
+  return w2s_need(a, name, length, (int64_t)offset + (int64_t)(rows - 1) * ld + cols);
 }
 
 /* sgemm(transA, transB, M, N, K, alpha, A, aOffset, lda, B, bOffset, ldb, beta, C, cOffset, ldc) */
 static napi_value sgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 16;
-  napi_value argv[16];
-  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 16) {
-    napi_throw_type_error(env, NULL, "sgemm: expected 16 arguments");
-    return NULL;
-  }
+  w2s_args a;
+  if (!w2s_args_get(env, info, "sgemm", 16, &a)) return NULL;
   bool trans_a, trans_b;
   int m, n, k, a_off, lda, b_off, ldb, c_off, ldc;
   double alpha, beta;
-  float *a, *b, *c;
+  float *pa, *pb, *pc;
   size_t a_len, b_len, c_len;
-  if (!get_bool(env, argv[0], "transA", &trans_a) || !get_bool(env, argv[1], "transB", &trans_b) ||
-      !get_index(env, argv[2], "M", &m) || !get_index(env, argv[3], "N", &n) ||
-      !get_index(env, argv[4], "K", &k) || !get_number(env, argv[5], "alpha", &alpha) ||
-      !get_f32(env, argv[6], "A", &a, &a_len) || !get_index(env, argv[7], "aOffset", &a_off) ||
-      !get_index(env, argv[8], "lda", &lda) || !get_f32(env, argv[9], "B", &b, &b_len) ||
-      !get_index(env, argv[10], "bOffset", &b_off) || !get_index(env, argv[11], "ldb", &ldb) ||
-      !get_number(env, argv[12], "beta", &beta) || !get_f32(env, argv[13], "C", &c, &c_len) ||
-      !get_index(env, argv[14], "cOffset", &c_off) || !get_index(env, argv[15], "ldc", &ldc)) {
+  if (!w2s_arg_bool(&a, 0, "transA", &trans_a) || !w2s_arg_bool(&a, 1, "transB", &trans_b) ||
+      !w2s_arg_index(&a, 2, "M", &m) || !w2s_arg_index(&a, 3, "N", &n) || !w2s_arg_index(&a, 4, "K", &k) ||
+      !w2s_arg_number(&a, 5, "alpha", &alpha) || !w2s_arg_f32(&a, 6, "A", false, &pa, &a_len) ||
+      !w2s_arg_index(&a, 7, "aOffset", &a_off) || !w2s_arg_index(&a, 8, "lda", &lda) ||
+      !w2s_arg_f32(&a, 9, "B", false, &pb, &b_len) || !w2s_arg_index(&a, 10, "bOffset", &b_off) ||
+      !w2s_arg_index(&a, 11, "ldb", &ldb) || !w2s_arg_number(&a, 12, "beta", &beta) ||
+      !w2s_arg_f32(&a, 13, "C", false, &pc, &c_len) || !w2s_arg_index(&a, 14, "cOffset", &c_off) ||
+      !w2s_arg_index(&a, 15, "ldc", &ldc)) {
     return NULL;
   }
   /* Stored shapes: A is M x K (K x M when transposed), B is K x N (N x K when transposed). */
-  if (!check_extent(env, "A", trans_a ? k : m, trans_a ? m : k, a_off, lda, a_len) ||
-      !check_extent(env, "B", trans_b ? n : k, trans_b ? k : n, b_off, ldb, b_len) ||
-      !check_extent(env, "C", m, n, c_off, ldc, c_len)) {
+  if (!check_extent(&a, "A", trans_a ? k : m, trans_a ? m : k, a_off, lda, a_len) ||
+      !check_extent(&a, "B", trans_b ? n : k, trans_b ? k : n, b_off, ldb, b_len) ||
+      !check_extent(&a, "C", m, n, c_off, ldc, c_len)) {
     return NULL;
   }
   if (m == 0 || n == 0) return NULL;
-
-  /*
-   * A single row or column of C is a matrix-vector product; OpenBLAS's sgemv runs it 2-3x faster than sgemm does
-   * (one generated token per sequence). y is cleared first for beta = 0 because not every OpenBLAS release makes
-   * gemv's beta = 0 overwrite NaN in y.
-   */
-  if ((m == 1 || n == 1) && k > 0) {
-    float *y = c + c_off;
-    int inc_y = m == 1 ? 1 : ldc;
-    int len_y = m == 1 ? n : m;
-    if (beta == 0) {
-      for (int i = 0; i < len_y; i++) y[(int64_t)i * inc_y] = 0.0f;
-    }
-    if (m == 1) {
-      /* y = op(B)^T x, x = the row of op(A) (a column of A when transposed). */
-      const float *x = a + a_off;
-      int inc_x = trans_a ? lda : 1;
-      if (trans_b) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, (float)alpha, b + b_off, ldb, x, inc_x, (float)beta, y, inc_y);
-      } else {
-        cblas_sgemv(CblasRowMajor, CblasTrans, k, n, (float)alpha, b + b_off, ldb, x, inc_x, (float)beta, y, inc_y);
-      }
-    } else {
-      /* y = op(A) x, x = the column of op(B) (a row of B when transposed). */
-      const float *x = b + b_off;
-      int inc_x = trans_b ? 1 : ldb;
-      if (trans_a) {
-        cblas_sgemv(CblasRowMajor, CblasTrans, k, m, (float)alpha, a + a_off, lda, x, inc_x, (float)beta, y, inc_y);
-      } else {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, m, k, (float)alpha, a + a_off, lda, x, inc_x, (float)beta, y, inc_y);
-      }
-    }
-    return NULL;
-  }
-
-  /* BLAS rejects a leading dimension of 0 even when the matrix is empty (K = 0); 1 is equivalent there. */
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,
-              (float)alpha, a + a_off, lda > 0 ? lda : 1, b + b_off, ldb > 0 ? ldb : 1, (float)beta, c + c_off, ldc);
+  w2s_gemm(trans_a, trans_b, m, n, k, (float)alpha, pa + a_off, lda, pb + b_off, ldb, (float)beta, pc + c_off, ldc);
   return NULL;
 }
 
@@ -209,6 +106,15 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, blas_info, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsnormForward", NULL, w2s_op_rmsnorm_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsnormBackward", NULL, w2s_op_rmsnorm_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"swigluForward", NULL, w2s_op_swiglu_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"swigluBackward", NULL, w2s_op_swiglu_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"rope", NULL, w2s_op_rope, NULL, NULL, NULL, napi_default, NULL},
+      {"crossEntropy", NULL, w2s_op_cross_entropy, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionForward", NULL, w2s_op_attention_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionBackward", NULL, w2s_op_attention_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"adamwUpdate", NULL, w2s_op_adamw_update, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK_NAPI(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -1,6 +1,7 @@
 """Times the same Llama model in PyTorch CPU, for the engine benchmark's side-by-side ratios.
 Usage: python3 parity/bench.py '{"mode": "train"|"generate", "config": {...}, "batch": B, "seq": T, "steps": S,
-"prompt": P, "new_tokens": G, "seed": 0}'  ->  one JSON line: tokens_per_second, seconds, peak_rss_bytes.
+"prompt": P, "new_tokens": G, "seed": 0, "lora": null | {"r": 16, "alpha": 32, "dropout": 0.05, "targets": [...]}}'
+->  one JSON line: tokens_per_second, seconds, peak_rss_bytes.
 Run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2 (the reference threading)."""
 import json
 import math
@@ -14,7 +15,7 @@ import torch.nn.functional as F
 
 sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from llama import forward, head_dim, rms_norm, rope_cos_sin  # noqa: E402
+from llama import LORA_BLOCK, forward, head_dim, rms_norm, rope_cos_sin  # noqa: E402
 
 
 def init_params(cfg, gen):
@@ -35,17 +36,50 @@ def init_params(cfg, gen):
     return {k: (torch.randn(s, generator=gen) * 0.02 if len(s) == 2 else torch.ones(s)).requires_grad_() for k, s in shapes.items()}
 
 
+class TrainLora:
+    """LoRA as PEFT trains it: y += dropout(x) A^T B^T * alpha / r on each target module, the base weights frozen."""
+
+    def __init__(self, cfg, spec, gen):
+        C, I = cfg["hidden_size"], cfg["intermediate_size"]
+        hd = head_dim(cfg)
+        Dq, Dkv = cfg["num_attention_heads"] * hd, cfg["num_key_value_heads"] * hd
+        shapes = {"q_proj": (Dq, C), "k_proj": (Dkv, C), "v_proj": (Dkv, C), "o_proj": (C, Dq),
+                  "gate_proj": (I, C), "up_proj": (I, C), "down_proj": (C, I)}
+        r = spec["r"]
+        self.scaling, self.dropout = spec["alpha"] / r, spec["dropout"]
+        self.A, self.B = {}, {}
+        for l in range(cfg["num_hidden_layers"]):
+            for t in spec["targets"]:
+                path = f"model.layers.{l}.{LORA_BLOCK[t]}.{t}"
+                out_f, in_f = shapes[t]
+                self.A[path] = (torch.randn(r, in_f, generator=gen) / math.sqrt(in_f)).requires_grad_()
+                self.B[path] = torch.zeros(out_f, r).requires_grad_()
+
+    def delta(self, path, x):
+        if path not in self.A:
+            return 0
+        return (F.dropout(x, self.dropout) @ self.A[path].t()) @ self.B[path].t() * self.scaling
+
+    def parameters(self):
+        return list(self.A.values()) + list(self.B.values())
+
+
 def bench_train(cfg, a, gen):
     p = init_params(cfg, gen)
-    opt = torch.optim.AdamW(p.values(), lr=1e-4)
+    lora = TrainLora(cfg, a["lora"], gen) if a.get("lora") else None
+    if lora:
+        for t in p.values():
+            t.requires_grad_(False)
+    trained = lora.parameters() if lora else list(p.values())
+    opt = torch.optim.AdamW(trained, lr=1e-4)
     ids = torch.randint(0, cfg["vocab_size"], (a["batch"], a["seq"]), generator=gen)
 
     def step():
-        logits = forward(cfg, p, ids)
+        logits = forward(cfg, p, ids, lora)
         loss = F.cross_entropy(logits[:, :-1].reshape(-1, cfg["vocab_size"]), ids[:, 1:].reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(p.values(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trained, 1.0)
         opt.step()
 
     step()

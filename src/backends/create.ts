@@ -1,5 +1,6 @@
 // The backends by name: one configuration type per backend, one function that makes the Generator.
 import { badInput } from '../errors.js';
+import { BuiltinGenerator } from './builtin-generator.js';
 import { OpenAIGenerator, type OpenAIApi } from './openai.js';
 import type { RetryPolicy } from './retry.js';
 import type { Generator } from './types.js';
@@ -27,11 +28,16 @@ export interface OpenAIBackendConfig {
   jitterSeed: number;
 }
 
-/** A local backend that is not built yet: node-llama-cpp (GGUF) or the built-in engine. */
+/** A local backend: a GGUF file run by node-llama-cpp, or a checkpoint folder run by the built-in engine. */
 export interface LocalBackendConfig {
   backend: 'llamacpp' | 'builtin';
+  /** The .gguf file (llamacpp) or the checkpoint folder (builtin). */
   model: string;
+  /** builtin: a PEFT adapter folder on top of the checkpoint. */
+  adapter?: string;
   concurrency: number;
+  /** llamacpp: CPU threads per evaluation (default: all cores). */
+  threads?: number;
 }
 
 export type BackendConfig = OpenAIBackendConfig | LocalBackendConfig;
@@ -47,8 +53,8 @@ export function apiKeyFromEnv(name: string, required: boolean, env: NodeJS.Proce
   return undefined;
 }
 
-/** Make the Generator a configuration describes. */
-export function createGenerator(config: BackendConfig, apiKey?: string): Generator {
+/** Make the Generator a configuration describes (local backends load their model first). */
+export async function createGenerator(config: BackendConfig, apiKey?: string): Promise<Generator> {
   switch (config.backend) {
     case 'openai':
       return new OpenAIGenerator({
@@ -61,8 +67,15 @@ export function createGenerator(config: BackendConfig, apiKey?: string): Generat
         retry: config.retry,
         jitterSeed: config.jitterSeed,
       });
-    case 'llamacpp':
+    case 'llamacpp': {
+      // Imported on demand: loading node-llama-cpp takes a quarter of a second that other commands need not pay.
+      const { LlamaCppGenerator } = await import('./llamacpp.js');
+      return LlamaCppGenerator.open({ modelPath: config.model, concurrency: config.concurrency, ...(config.threads !== undefined ? { threads: config.threads } : {}) });
+    }
     case 'builtin':
-      throw badInput(`backend "${config.backend}" is not available yet; use --backend openai with an OpenAI-compatible server`, { field: '--backend' });
+      return BuiltinGenerator.open(
+        { checkpoint: config.model, ...(config.adapter !== undefined ? { adapter: config.adapter } : {}) },
+        { name: config.adapter === undefined ? config.model : `${config.model}+${config.adapter}`, concurrency: config.concurrency },
+      );
   }
 }

@@ -1,6 +1,6 @@
 // The interface the pipeline talks to for text generation (DESIGN.md, "Rooms": backends/). A Generator turns one
-// prompt and its decoding parameters into one output. The OpenAI-compatible HTTP backend implements it now; the
-// built-in engine and node-llama-cpp implement it later. Backends that run batches (the engine, llama.cpp) gather the
+// prompt and its decoding parameters into one output. The OpenAI-compatible HTTP backend, the built-in engine and
+// node-llama-cpp implement it. Backends that run batches (the engine, llama.cpp) gather the
 // calls that are in flight together into one batch, which is why callers keep `concurrency` calls going at once.
 
 /** Decoding parameters of one request. Together with the backend, model and prompt they key the request store. */
@@ -26,9 +26,10 @@ export const DEFAULT_DECODING: Readonly<Decoding> = Object.freeze({ temperature:
 /**
  * Why a request failed: `http-<status>` for an HTTP status, `timeout` (no complete answer within the per-request
  * timeout), `connection` (refused, reset or closed mid-answer), `bad-response` (not JSON, truncated, the wrong shape,
- * no choices), `aborted` (the caller stopped the run; never stored as a failure).
+ * no choices), `engine` (a local backend, the built-in engine or llama.cpp, refused or failed the request: a prompt
+ * longer than the model's context, say), `aborted` (the caller stopped the run; never stored as a failure).
  */
-export type FailureReason = `http-${number}` | 'timeout' | 'connection' | 'bad-response' | 'aborted';
+export type FailureReason = `http-${number}` | 'timeout' | 'connection' | 'bad-response' | 'engine' | 'aborted';
 
 /** The result of one generation: the output, or why there is none. Either way, with the attempts it took. */
 export type Generation =

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { W2sError, EXIT_BAD_INPUT, EXIT_FAILURE } from '../errors.js';
 import { registerCommands } from './commands/index.js';
+import { VERSION } from './version.js';
 
 /** Build the `w2s` program: one sub-command per pipeline job. */
 export function buildProgram(): Command {
@@ -14,8 +15,6 @@ export function buildProgram(): Command {
   registerCommands(program);
   return program;
 }
-
-const VERSION = '0.1.0';
 
 /** Run the CLI with the given argv; resolves to the process exit code. User mistakes print one line, no stack. */
 export async function main(argv: string[]): Promise<number> {

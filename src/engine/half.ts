@@ -53,3 +53,37 @@ function buildF16Table(): Uint32Array {
   }
   return table;
 }
+
+/**
+ * float32 -> IEEE binary16 with round-to-nearest-even (subnormals included): values from 65520 up become infinity,
+ * every NaN becomes the quiet NaN of its sign (0x7E00).
+ */
+export function f32ToF16(src: Uint32Array, dst: Uint16Array): void {
+  for (let i = 0; i < src.length; i++) {
+    const bits = src[i]!;
+    const sign = (bits >>> 16) & 0x8000;
+    const abs = bits & 0x7fffffff;
+    if (abs > 0x7f800000) {
+      dst[i] = sign | 0x7e00;
+    } else if (abs >= 0x47800000) {
+      dst[i] = sign | 0x7c00;
+    } else if (abs >= 0x38800000) {
+      // Normal: rebias the exponent from 127 to 15 and round the 23-bit mantissa to 10 bits; a carry out of the
+      // mantissa correctly bumps the exponent (up to infinity from 65520 on).
+      dst[i] = sign | ((abs + 0xfff + ((abs >>> 13) & 1) - 0x38000000) >>> 13);
+    } else {
+      // Below 2^-14: a multiple of 2^-24, the mantissa (with its implicit bit) shifted right with rounding.
+      const shift = 126 - (abs >>> 23);
+      if (shift > 24) {
+        dst[i] = sign;
+      } else {
+        const m = (abs & 0x7fffff) | 0x800000;
+        const half = 1 << (shift - 1);
+        const rest = m & ((1 << shift) - 1);
+        let h = m >>> shift;
+        if (rest > half || (rest === half && (h & 1) === 1)) h++;
+        dst[i] = sign | h;
+      }
+    }
+  }
+}

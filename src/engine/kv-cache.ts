@@ -1,8 +1,5 @@
-import { type AttentionView, attentionForward } from './layers/attention.js';
+import type { AttentionView } from './layers/attention.js';
 import { embeddingForward } from './layers/embedding.js';
-import { rmsnormForward } from './layers/rmsnorm.js';
-import { ropeForward } from './layers/rope.js';
-import { swigluForward } from './layers/swiglu.js';
 import { type LoraActs, type LoraIo, type LoraModule, loraForward } from './lora.js';
 import type { LlamaModel } from './model.js';
 
@@ -114,10 +111,10 @@ export function step(model: LlamaModel, s: InferenceState, Tq: number): void {
   embeddingForward(s.x, s.tokens, P, model.layout.embed, N, C);
   for (let l = 0; l < c.num_hidden_layers; l++) {
     const off = model.layout.layers[l]!;
-    rmsnormForward(s.ln, s.rstd, s.x, P, off.ln1, N, C, c.rms_norm_eps);
+    k.rmsnormForward(s.ln, s.rstd, s.x, P, off.ln1, N, C, c.rms_norm_eps);
     k.sgemm(false, true, N, W, C, 1, s.ln, 0, C, P, off.qkv, C, 0, s.qkv, 0, W);
     lora(model, s, l, N, 'attn-in');
-    ropeForward(s.qkv, W, 0, Hq + Hkv, hd, s.positions, N, rope);
+    k.ropeForward(s.qkv, W, 0, Hq + Hkv, hd, s.positions, N, rope);
     const kc = s.k[l]!;
     const vc = s.v[l]!;
     for (let b = 0; b < B; b++) {
@@ -134,14 +131,14 @@ export function step(model: LlamaModel, s: InferenceState, Tq: number): void {
     view.Tq = Tq;
     view.past = s.past;
     view.padLeft = s.padLeft;
-    attentionForward(k, s.att, view, null, s.scores, false);
+    k.attentionForward(s.att, view, null, s.scores, false);
     // The residual stream is updated in place: x += att @ Wo^T, then x += h @ Wdown^T.
     k.sgemm(false, true, N, C, Dq, 1, s.att, 0, Dq, P, off.o, Dq, 1, s.x, 0, C);
     lora(model, s, l, N, 'attn-out');
-    rmsnormForward(s.ln, s.rstd, s.x, P, off.ln2, N, C, c.rms_norm_eps);
+    k.rmsnormForward(s.ln, s.rstd, s.x, P, off.ln2, N, C, c.rms_norm_eps);
     k.sgemm(false, true, N, 2 * I, C, 1, s.ln, 0, C, P, off.gateUp, C, 0, s.gateUp, 0, 2 * I);
     lora(model, s, l, N, 'mlp-in');
-    swigluForward(s.h, s.sig, s.gateUp, N, I);
+    k.swigluForward(s.h, s.sig, s.gateUp, N, I);
     k.sgemm(false, true, N, C, I, 1, s.h, 0, I, P, off.down, I, 1, s.x, 0, C);
     lora(model, s, l, N, 'mlp-out');
   }
@@ -150,7 +147,7 @@ export function step(model: LlamaModel, s: InferenceState, Tq: number): void {
     const src = (b * Tq + Tq - 1) * C;
     for (let d = 0; d < C; d++) s.ln[b * C + d] = s.x[src + d]!;
   }
-  rmsnormForward(s.last, s.lastRstd, s.ln, P, model.layout.normF, B, C, c.rms_norm_eps);
+  k.rmsnormForward(s.last, s.lastRstd, s.ln, P, model.layout.normF, B, C, c.rms_norm_eps);
   k.sgemm(false, true, B, V, C, 1, s.last, 0, C, P, model.layout.lmHead, C, 0, s.logits, 0, V);
 }
 

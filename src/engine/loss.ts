@@ -1,4 +1,3 @@
-import { fastExp } from './layers/fastexp.js';
 import type { LlamaModel } from './model.js';
 import type { Workspace } from './workspace.js';
 
@@ -72,32 +71,15 @@ export function clmHead(model: LlamaModel, ws: Workspace, backward: boolean, dHe
   for (let start = 0; start < M; start += head.chunk) {
     const m = Math.min(head.chunk, M - start);
     for (let r = 0; r < m; r++) {
-      const src = head.rows[start + r]! * C;
-      for (let c = 0; c < C; c++) head.x[r * C + c] = ws.lnf[src + c]!;
+      const row = head.rows[start + r]!;
+      head.x.set(ws.lnf.subarray(row * C, row * C + C), r * C);
+      head.targets[r] = ws.targets[row]!;
+      head.coefs[r] = ws.coef[row]!;
     }
     // logits (m, V) = x (m, C) @ lm_head^T (C, V)
     kern.sgemm(false, true, m, V, C, 1, head.x, 0, C, W, wOff, C, 0, head.logits, 0, V);
-    for (let r = 0; r < m; r++) {
-      const row = head.rows[start + r]!;
-      const z = r * V;
-      const target = ws.targets[row]!;
-      const coef = ws.coef[row]!;
-      let max = -Infinity;
-      for (let v = 0; v < V; v++) if (head.logits[z + v]! > max) max = head.logits[z + v]!;
-      const zt = head.logits[z + target]!;
-      let sum = 0;
-      for (let v = 0; v < V; v++) {
-        const e = fastExp(head.logits[z + v]! - max);
-        head.logits[z + v] = e;
-        sum += e;
-      }
-      loss += coef * (max + Math.log(sum) - zt);
-      if (!dln) continue;
-      // d(loss)/d(logits) = coef * (softmax - onehot(target))
-      const k = coef / sum;
-      for (let v = 0; v < V; v++) head.logits[z + v] = head.logits[z + v]! * k;
-      head.logits[z + target] = head.logits[z + target]! - coef;
-    }
+    // With dln, the logits become d(loss)/d(logits) = coef * (softmax - onehot(target)).
+    loss += kern.crossEntropy(head.logits, m, V, head.targets, head.coefs, dln !== null);
     if (!dln) continue;
     // dx (m, C) = dlogits (m, V) @ lm_head (V, C), scattered back to the rows' positions
     kern.sgemm(false, false, m, C, V, 1, head.logits, 0, V, W, wOff, C, 0, head.dx, 0, C);

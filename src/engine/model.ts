@@ -2,11 +2,8 @@ import { Rng } from '../core/rng.js';
 import { badInput } from '../errors.js';
 import type { LlamaConfig } from './config.js';
 import type { Kernels } from './kernels/types.js';
-import { attentionBackward, attentionForward } from './layers/attention.js';
 import { embeddingBackward, embeddingForward } from './layers/embedding.js';
-import { rmsnormBackward, rmsnormForward } from './layers/rmsnorm.js';
-import { type RopeTable, ropeBackward, ropeForward, ropeTable } from './layers/rope.js';
-import { swigluBackward, swigluForward } from './layers/swiglu.js';
+import { type RopeTable, ropeTable } from './layers/rope.js';
 import { type DropoutKeys, type LoraAdapter, type LoraIo, type LoraModule, loraBackward, loraForward } from './lora.js';
 import { type ParamLayout, type TensorMap, initParameters, loadTensors, paramLayout, sharedFloats, tensorViews } from './params.js';
 import { type LayerActs, Workspace } from './workspace.js';
@@ -135,27 +132,27 @@ export class LlamaModel {
       const L = ws.layers[l]!;
       const off = this.layout.layers[l]!;
       const next = l + 1 < ws.layers.length ? ws.layers[l + 1]!.resid : ws.residOut;
-      rmsnormForward(L.ln1, L.rstd1, L.resid, P, off.ln1, N, C, this.config.rms_norm_eps);
+      k.rmsnormForward(L.ln1, L.rstd1, L.resid, P, off.ln1, N, C, this.config.rms_norm_eps);
       // qkv (N, W) = ln1 (N, C) @ [Wq; Wk; Wv]^T (C, W)
       k.sgemm(false, true, N, W, C, 1, L.ln1, 0, C, P, off.qkv, C, 0, L.qkv, 0, W);
       this.loraForward(ws, L, l, dropout, 'attn-in');
-      ropeForward(L.qkv, W, 0, Hq + Hkv, hd, ws.positions, N, this.rope);
-      attentionForward(k, L.att, L.attn, L.lse, L.probs ?? ws.scores, L.probs !== null);
+      k.ropeForward(L.qkv, W, 0, Hq + Hkv, hd, ws.positions, N, this.rope);
+      k.attentionForward(L.att, L.attn, L.lse, L.probs ?? ws.scores, L.probs !== null);
       // resid2 (N, C) = resid + att (N, Dq) @ Wo^T (Dq, C)
       L.resid2.set(L.resid.subarray(0, N * C));
       k.sgemm(false, true, N, C, Dq, 1, L.att, 0, Dq, P, off.o, Dq, 1, L.resid2, 0, C);
       this.loraForward(ws, L, l, dropout, 'attn-out');
-      rmsnormForward(L.ln2, L.rstd2, L.resid2, P, off.ln2, N, C, this.config.rms_norm_eps);
+      k.rmsnormForward(L.ln2, L.rstd2, L.resid2, P, off.ln2, N, C, this.config.rms_norm_eps);
       // gateUp (N, 2I) = ln2 (N, C) @ [Wgate; Wup]^T (C, 2I)
       k.sgemm(false, true, N, 2 * I, C, 1, L.ln2, 0, C, P, off.gateUp, C, 0, L.gateUp, 0, 2 * I);
       this.loraForward(ws, L, l, dropout, 'mlp-in');
-      swigluForward(L.h, L.sig, L.gateUp, N, I);
+      k.swigluForward(L.h, L.sig, L.gateUp, N, I);
       // next (N, C) = resid2 + h (N, I) @ Wdown^T (I, C)
       next.set(L.resid2.subarray(0, N * C));
       k.sgemm(false, true, N, C, I, 1, L.h, 0, I, P, off.down, I, 1, next, 0, C);
       this.loraForward(ws, L, l, dropout, 'mlp-out');
     }
-    rmsnormForward(ws.lnf, ws.rstdf, ws.residOut, P, this.layout.normF, N, C, this.config.rms_norm_eps);
+    k.rmsnormForward(ws.lnf, ws.rstdf, ws.residOut, P, this.layout.normF, N, C, this.config.rms_norm_eps);
   }
 
   /**
@@ -171,7 +168,7 @@ export class LlamaModel {
     const bb = ws.backward();
     const dres = bb.dres;
     dres.fill(0, 0, N * C);
-    rmsnormBackward(dres, G, bb.dln, ws.residOut, P, this.layout.normF, ws.rstdf, N, C);
+    k.rmsnormBackward(dres, G, bb.dln, ws.residOut, P, this.layout.normF, ws.rstdf, N, C);
     for (let l = this.config.num_hidden_layers - 1; l >= 0; l--) {
       const L = ws.layers[l]!;
       const off = this.layout.layers[l]!;
@@ -180,24 +177,24 @@ export class LlamaModel {
       k.sgemm(false, false, N, I, C, 1, dres, 0, C, P, off.down, I, 0, bb.dh, 0, I);
       if (G) k.sgemm(true, false, C, I, N, 1, dres, 0, C, L.h, 0, I, 1, G, off.down, I);
       this.loraBackward(ws, L, l, N, grads, 'mlp-out');
-      swigluBackward(bb.dgateUp, bb.dh, L.gateUp, L.sig, N, I);
+      k.swigluBackward(bb.dgateUp, bb.dh, L.gateUp, L.sig, N, I);
       // dln (N, C) = dgateUp (N, 2I) @ [Wgate; Wup] (2I, C); dWgateUp (2I, C) += dgateUp^T @ ln2
       k.sgemm(false, false, N, C, 2 * I, 1, bb.dgateUp, 0, 2 * I, P, off.gateUp, C, 0, bb.dln, 0, C);
       if (G) k.sgemm(true, false, 2 * I, C, N, 1, bb.dgateUp, 0, 2 * I, L.ln2, 0, C, 1, G, off.gateUp, C);
       this.loraBackward(ws, L, l, N, grads, 'mlp-in');
-      rmsnormBackward(dres, G, bb.dln, L.resid2, P, off.ln2, L.rstd2, N, C);
+      k.rmsnormBackward(dres, G, bb.dln, L.resid2, P, off.ln2, L.rstd2, N, C);
       // Attention: dres now holds d(loss)/d(resid2).
       // datt (N, Dq) = dres (N, C) @ Wo (C, Dq); dWo (C, Dq) += dres^T @ att
       k.sgemm(false, false, N, Dq, C, 1, dres, 0, C, P, off.o, Dq, 0, bb.datt, 0, Dq);
       if (G) k.sgemm(true, false, C, Dq, N, 1, dres, 0, C, L.att, 0, Dq, 1, G, off.o, Dq);
       this.loraBackward(ws, L, l, N, grads, 'attn-out');
-      attentionBackward(k, bb.dqkv, bb.datt, L.att, L.attn, L.lse, L.probs ?? bb.probs, L.probs !== null, bb.dprobs);
-      ropeBackward(bb.dqkv, W, 0, Hq + Hkv, hd, ws.positions, N, this.rope);
+      k.attentionBackward(bb.dqkv, bb.datt, L.att, L.attn, L.lse, L.probs ?? bb.probs, L.probs !== null, bb.dprobs);
+      k.ropeBackward(bb.dqkv, W, 0, Hq + Hkv, hd, ws.positions, N, this.rope);
       // dln (N, C) = dqkv (N, W) @ [Wq; Wk; Wv] (W, C); dWqkv (W, C) += dqkv^T @ ln1
       k.sgemm(false, false, N, C, W, 1, bb.dqkv, 0, W, P, off.qkv, C, 0, bb.dln, 0, C);
       if (G) k.sgemm(true, false, W, C, N, 1, bb.dqkv, 0, W, L.ln1, 0, C, 1, G, off.qkv, C);
       this.loraBackward(ws, L, l, N, grads, 'attn-in');
-      rmsnormBackward(dres, G, bb.dln, L.resid, P, off.ln1, L.rstd1, N, C);
+      k.rmsnormBackward(dres, G, bb.dln, L.resid, P, off.ln1, L.rstd1, N, C);
     }
     if (G) embeddingBackward(G, this.layout.embed, dres, ws.tokens, N, C);
   }

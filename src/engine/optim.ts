@@ -1,3 +1,5 @@
+import type { Kernels } from './kernels/types.js';
+
 /**
  * AdamW as `torch.optim.AdamW` computes it, with Hugging Face Trainer's defaults, its linear learning-rate schedule and
  * its gradient clipping.
@@ -29,12 +31,15 @@ export class AdamW {
   /** Optimizer steps taken so far. */
   t = 0;
   private readonly segments: DecaySegment[];
+  private readonly kernels: Pick<Kernels, 'adamwUpdate'>;
 
-  constructor(size: number, segments: DecaySegment[], options: AdamWOptions = TRAINER_ADAMW) {
+  /** `kernels` runs the update loop (default: the TypeScript {@link adamwUpdate}). */
+  constructor(size: number, segments: DecaySegment[], options: AdamWOptions = TRAINER_ADAMW, kernels: Pick<Kernels, 'adamwUpdate'> = { adamwUpdate }) {
     this.options = options;
     this.m = new Float32Array(size);
     this.v = new Float32Array(size);
     this.segments = segments;
+    this.kernels = kernels;
   }
 
   /**
@@ -47,20 +52,39 @@ export class AdamW {
     const { eps, weightDecay } = this.options;
     const stepSize = lr / (1 - Math.pow(b1, this.t));
     const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, this.t));
-    const m = this.m;
-    const v = this.v;
     for (const seg of this.segments) {
       const shrink = seg.decay ? 1 - lr * weightDecay : 1;
-      const end = seg.offset + seg.size;
-      for (let i = seg.offset; i < end; i++) {
-        const g = grads[i]!;
-        const mi = b1 * m[i]! + (1 - b1) * g;
-        const vi = b2 * v[i]! + (1 - b2) * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        params[i] = params[i]! * shrink - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
-      }
+      this.kernels.adamwUpdate(params, grads, this.m, this.v, seg.offset, seg.size, b1, b2, eps, shrink, stepSize, bc2Sqrt);
     }
+  }
+}
+
+/**
+ * The AdamW update of elements [offset, offset + size): m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+ * p = p * shrink - stepSize * m / (sqrt(v) / bc2Sqrt + eps), in doubles, stored as float32.
+ */
+export function adamwUpdate(
+  params: Float32Array,
+  grads: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  offset: number,
+  size: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  shrink: number,
+  stepSize: number,
+  bc2Sqrt: number,
+): void {
+  const end = offset + size;
+  for (let i = offset; i < end; i++) {
+    const g = grads[i]!;
+    const mi = b1 * m[i]! + (1 - b1) * g;
+    const vi = b2 * v[i]! + (1 - b2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    params[i] = params[i]! * shrink - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
   }
 }
 

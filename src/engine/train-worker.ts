@@ -26,7 +26,8 @@ function fail(error: unknown): void {
 let state: { model: LlamaModel; ws: Workspace; grads: Gradients; grad: Float32Array } | null = null;
 let setupError: unknown = null;
 try {
-  const kernels: Kernels = setup.kernels === 'portable' ? portableKernels : getKernels();
+  // The trainer's kernels by name (`portable-wasm`/`portable-js` or `native`), so every thread computes alike.
+  const kernels: Kernels = setup.kernels.startsWith('portable') ? portableKernels : getKernels();
   const params = new Float32Array(setup.params, setup.paramsOffset, paramLayout(setup.config).size);
   const model = new LlamaModel(setup.config, kernels, params);
   const lora = setup.lora;

@@ -151,7 +151,7 @@ export function train(model: LlamaModel, examples: readonly ClmExample[], option
   const segments: DecaySegment[] = adapter
     ? [{ offset: 0, size: adapter.params.length, decay: true }]
     : model.layout.entries.map((e) => ({ offset: e.offset, size: e.size, decay: e.decay }));
-  const opt = new AdamW(trainable.length, segments, { ...TRAINER_ADAMW, ...options.adamw });
+  const opt = new AdamW(trainable.length, segments, { ...TRAINER_ADAMW, ...options.adamw }, model.kernels);
 
   let maxT = 0;
   for (const ex of examples) maxT = Math.max(maxT, ex.ids.length);

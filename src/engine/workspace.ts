@@ -68,6 +68,9 @@ export interface HeadBuffers {
   rows: Int32Array;
   /** Gathered final-norm rows (chunk, C), their logits (chunk, V) and the gradient back to them (chunk, C). */
   x: Float32Array;
+  /** The gathered rows' target tokens and loss coefficients, (chunk) each. */
+  targets: Int32Array;
+  coefs: Float32Array;
   logits: Float32Array;
   dx: Float32Array;
 }
@@ -213,6 +216,8 @@ export class Workspace {
         chunk,
         rows: new Int32Array(N),
         x: new Float32Array(chunk * C),
+        targets: new Int32Array(chunk),
+        coefs: new Float32Array(chunk),
         logits: new Float32Array(chunk * V),
         dx: new Float32Array(chunk * C),
       };
@@ -237,7 +242,10 @@ export class Workspace {
     for (const a of [this.tokens, this.positions, this.residOut, this.lnf, this.rstdf, this.scores, this.loraXd]) add(a);
     for (const a of [this.targets, this.coef]) add(a);
     if (this.back) for (const a of Object.values(this.back)) add(a as Float32Array);
-    if (this.headBufs) for (const a of [this.headBufs.rows, this.headBufs.x, this.headBufs.logits, this.headBufs.dx]) add(a);
+    if (this.headBufs) {
+      const h = this.headBufs;
+      for (const a of [h.rows, h.x, h.targets, h.coefs, h.logits, h.dx]) add(a);
+    }
     return total;
   }
 }

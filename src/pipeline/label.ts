@@ -71,7 +71,7 @@ export async function runLabel(config: LabelConfig): Promise<LabelSummary> {
   const env = config.env ?? process.env;
   const key = (backend: BackendConfig): string | undefined =>
     backend.backend === 'openai' ? apiKeyFromEnv(backend.apiKeyEnv, backend.apiKeyRequired === true, env) : undefined;
-  const generator = createGenerator(config.backend, key(config.backend));
+  const generator = await createGenerator(config.backend, key(config.backend));
   const generators = [generator];
   const stop = new AbortController();
   // Every request in flight listens to it (Node warns from 11 listeners on).
@@ -90,7 +90,7 @@ export async function runLabel(config: LabelConfig): Promise<LabelSummary> {
     const taskOptions: TaskOptions = { ...config.taskOptions };
     if (getTask(config.task).variationKind === 'paraphrase' && (config.paraphrase?.source ?? 'llm') === 'llm') {
       const own = config.paraphrase?.backend;
-      const paraphraseGenerator = own ? createGenerator(own, key(own)) : generator;
+      const paraphraseGenerator = own ? await createGenerator(own, key(own)) : generator;
       if (paraphraseGenerator !== generator) generators.push(paraphraseGenerator);
       rewrites = new CachedGenerator(paraphraseGenerator, store);
       taskOptions.paraphraser = llmParaphraser({

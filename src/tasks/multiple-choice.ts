@@ -51,6 +51,45 @@ export function parseOptionLetter(output: string, variation: Pick<Variation, 'ch
   return choices[index] ?? null;
 }
 
+// After an option's text, the letter that may follow it: "(B)", or "B" followed by punctuation or the end of a line.
+const TRAILING_LETTER = /^\s*(?:\(([a-z])\)|([a-z])(?=[.):,]|\s*$|\s*\n))/i;
+const ANSWER_PREFIX = /^answer\s*:\s*/i;
+
+/**
+ * The option an output names, in either order of letter and content: a leading letter form (see
+ * {@link parseOptionLetter}), or the option's text first ("Paris", "Paris (B)", "Paris B."), matched case-insensitively
+ * as a whole word or phrase, the longest option that fits. A letter after the text must name the same option, else the
+ * output is contradictory and gives null; so does an output that starts with neither form.
+ */
+export function parseOptionAnswer(output: string, variation: Pick<Variation, 'choices'>): string | null {
+  const byLetter = parseOptionLetter(output, variation);
+  if (byLetter !== null) return byLetter;
+  const choices = requireChoices(variation);
+  const text = output.trimStart().replace(ANSWER_PREFIX, '');
+  let best: string | null = null;
+  for (const option of choices) {
+    if (option === '' || text.slice(0, option.length).toLowerCase() !== option.toLowerCase()) continue;
+    if (/[\p{L}\p{N}]/u.test(text.charAt(option.length))) continue;
+    if (best === null || option.length > best.length) best = option;
+  }
+  if (best === null) return null;
+  const letter = TRAILING_LETTER.exec(text.slice(best.length));
+  if (!letter) return best;
+  const index = LETTERS.indexOf((letter[1] ?? letter[2] ?? '').toUpperCase() as (typeof LETTERS)[number]);
+  return index >= 0 && choices[index] === best ? best : null;
+}
+
+/**
+ * The content-first completion for `answer` (an option text) under this variation: " <option text> (B)", or with
+ * `withLetter` false the option text alone, " <option text>".
+ */
+export function renderOptionContent(answer: string, variation: Pick<Variation, 'choices'>, withLetter = true): string {
+  const choices = requireChoices(variation);
+  const index = choices.indexOf(answer);
+  if (index < 0) throw badInput(`answer "${answer}" is not one of the options this variant showed`, { field: 'answer' });
+  return withLetter ? ` ${answer} (${letterOf(index)})` : ` ${answer}`;
+}
+
 /** The completion that answers with `answer` (an option text) under this variation: " B. <option text>". */
 export function renderOptionLetter(answer: string, variation: Pick<Variation, 'choices'>): string {
   const choices = requireChoices(variation);

@@ -1,4 +1,4 @@
-// The paper's four tasks by name, for the CLI and the pipeline.
+// The paper's four tasks by name, and the synthetic suite's four families, for the CLI and the pipeline.
 import type { PermutationMode } from '../core/variations.js';
 import type { ParaphraseProvider } from '../core/variations.js';
 import { badInput } from '../errors.js';
@@ -6,6 +6,10 @@ import { ethicsTask } from './ethics.js';
 import { gsm8kTask } from './gsm8k.js';
 import { hellaswagTask } from './hellaswag.js';
 import { mmluTask, type MmluTrainSource } from './mmlu.js';
+import { arithmeticTask } from './synthetic/arithmetic.js';
+import { continuationTask } from './synthetic/continuation.js';
+import { judgementTask } from './synthetic/judgement.js';
+import { knowledgeTask } from './synthetic/knowledge.js';
 import type { Task } from './types.js';
 
 /** The task names, in the paper's order. */
@@ -13,6 +17,17 @@ export const TASK_NAMES = ['hellaswag', 'mmlu', 'ethics', 'gsm8k'] as const;
 
 /** One of {@link TASK_NAMES}. */
 export type TaskName = (typeof TASK_NAMES)[number];
+
+/** The synthetic suite's tasks (src/tasks/synthetic), mirroring the paper's four in the same order of kinds. */
+export const SYNTHETIC_TASK_NAMES = ['synthetic-knowledge', 'synthetic-continuation', 'synthetic-judgement', 'synthetic-arithmetic'] as const;
+
+/** One of {@link SYNTHETIC_TASK_NAMES}. */
+export type SyntheticTaskName = (typeof SYNTHETIC_TASK_NAMES)[number];
+
+/** Whether `name` is one of the synthetic suite's tasks. */
+export function isSyntheticTaskName(name: string): name is SyntheticTaskName {
+  return (SYNTHETIC_TASK_NAMES as readonly string[]).includes(name);
+}
 
 /** Options a task may take; each task reads the ones that concern it. */
 export interface TaskOptions {
@@ -31,6 +46,7 @@ export function isTaskName(name: string): name is TaskName {
 
 /** The task called `name`; an unknown name is bad input (exit code 2) that lists the known ones. */
 export function getTask(name: string, options: TaskOptions = {}): Task {
+  if (isSyntheticTaskName(name)) return getSyntheticTask(name, options);
   switch (isTaskName(name) ? name : undefined) {
     case 'hellaswag':
       return hellaswagTask({ permutationMode: options.permutationMode });
@@ -41,6 +57,21 @@ export function getTask(name: string, options: TaskOptions = {}): Task {
     case 'gsm8k':
       return gsm8kTask({ paraphraser: options.paraphraser });
     default:
-      throw badInput(`unknown task "${name}"; known tasks: ${TASK_NAMES.join(', ')}`, { field: 'task' });
+      throw badInput(`unknown task "${name}"; known tasks: ${[...TASK_NAMES, ...SYNTHETIC_TASK_NAMES].join(', ')}`, { field: 'task' });
+  }
+}
+
+// Synthetic records carry their own ids and golds; these tasks are generic over them like the paper's four.
+function getSyntheticTask(name: SyntheticTaskName, options: TaskOptions): Task {
+  const mc = options.permutationMode ? { permutationMode: options.permutationMode } : {};
+  switch (name) {
+    case 'synthetic-knowledge':
+      return knowledgeTask(mc);
+    case 'synthetic-continuation':
+      return continuationTask(mc);
+    case 'synthetic-judgement':
+      return judgementTask();
+    case 'synthetic-arithmetic':
+      return arithmeticTask();
   }
 }

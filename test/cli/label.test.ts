@@ -86,7 +86,7 @@ describe('w2s label (CLI)', () => {
   });
 
   it.each<[string, (url: string, out: string) => string[], RegExp]>([
-    ['a backend that is not available yet', (url, out) => labelArgs(url, out, ['--backend', 'llamacpp']), /backend "llamacpp" is not available yet/],
+    ['a GGUF model that is not a file', (url, out) => labelArgs(url, out, ['--backend', 'llamacpp']), /weak-7b: no such GGUF file/],
     ['an unknown task', (url, out) => labelArgs(url, out, ['--task', 'squad']), /invalid --task/],
     ['a variation count the task cannot make', (url, out) => labelArgs(url, out, ['--task', 'ethics', '--split', 'test', '--variations', '3'], ETHICS_VAL), /ethics: N must be 1 or 2/],
     ['a named API key variable that is unset', (url, out) => labelArgs(url, out, ['--api-key-env', 'W2S_SURELY_UNSET_KEY']), /W2S_SURELY_UNSET_KEY holds no API key/],

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { W2sError } from '../../src/errors.js';
 import { generate, scoreContinuations } from '../../src/engine/generate.js';
+import { loadNativeKernels } from '../../src/engine/kernels/native.js';
+import { portableKernels } from '../../src/engine/kernels/portable.js';
+import type { Kernels } from '../../src/engine/kernels/types.js';
 import { LoraAdapter } from '../../src/engine/lora.js';
 import type { LlamaModel } from '../../src/engine/model.js';
 import { gaussian } from '../../src/engine/params.js';
@@ -45,12 +48,14 @@ function withLora(model: LlamaModel): LlamaModel {
 
 const V = 13;
 const config = tinyConfig({ vocab_size: V, max_position_embeddings: 64 });
+const native = loadNativeKernels().kernels;
+const IMPLEMENTATIONS: Kernels[] = native ? [portableKernels, native] : [portableKernels];
 
 describe('generation', () => {
-  for (const [label, make] of [
-    ['base model', () => randomModel(config, 21)],
-    ['model with a LoRA adapter', () => withLora(randomModel(config, 22))],
-  ] as const) {
+  for (const [label, make] of IMPLEMENTATIONS.flatMap((k) => [
+    [`base model, ${k.name} kernels`, () => randomModel(config, 21, k)],
+    [`model with a LoRA adapter, ${k.name} kernels`, () => withLora(randomModel(config, 22, k))],
+  ] as const)) {
     it(`greedy with the KV cache, batched and left-padded, equals recomputing the full forward (${label})`, () => {
       const model = make();
       const ps = prompts(V, 1);

@@ -1,6 +1,7 @@
 import { Rng } from '../../src/core/rng.js';
 import { type LlamaConfig, type LlamaConfigInput, parseLlamaConfig } from '../../src/engine/config.js';
 import { portableKernels } from '../../src/engine/kernels/portable.js';
+import type { Kernels } from '../../src/engine/kernels/types.js';
 import { type ClmExample, clmHead, packBatch } from '../../src/engine/loss.js';
 import { type Gradients, LlamaModel } from '../../src/engine/model.js';
 import { gaussian } from '../../src/engine/params.js';
@@ -28,8 +29,8 @@ export function tinyConfig(overrides: LlamaConfigInput = {}): LlamaConfig {
  * A model whose weights are large enough that every gradient is well above float32 noise: linear weights
  * N(0, 0.3^2), norm weights 1 + N(0, 0.2^2).
  */
-export function randomModel(config: LlamaConfig, seed: number): LlamaModel {
-  const model = new LlamaModel(config, portableKernels);
+export function randomModel(config: LlamaConfig, seed: number, kernels: Kernels = portableKernels): LlamaModel {
+  const model = new LlamaModel(config, kernels);
   const rng = new Rng(seed);
   for (const e of model.layout.entries) {
     for (let i = e.offset; i < e.offset + e.size; i++) {

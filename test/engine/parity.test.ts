@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { type LlamaConfig, toHfConfigJson } from '../../src/engine/config.js';
+import { loadNativeKernels } from '../../src/engine/kernels/native.js';
+import { portableKernels } from '../../src/engine/kernels/portable.js';
+import type { Kernels } from '../../src/engine/kernels/types.js';
 import { type ClmExample, clmHead, packBatch } from '../../src/engine/loss.js';
 import { type LoraConfig, LoraAdapter } from '../../src/engine/lora.js';
 import type { LlamaModel } from '../../src/engine/model.js';
@@ -16,8 +19,9 @@ import { randomExamples, randomModel, tinyConfig } from './helpers.js';
 /*
  * Parity with PyTorch: parity/oracle.py recomputes, in float64 from our float32 weights, the logits of a padded batch,
  * the weighted loss (Eq. 1 and 5) and every gradient; ours must agree within 1e-4, measured per tensor as
- * max |ours - reference| / max |reference|. Skipped when /usr/bin/python3 cannot import torch, unless
- * W2S_PARITY=require (what `npm run parity` sets), which turns a missing torch into a failure.
+ * max |ours - reference| / max |reference|, with the portable kernels and, when the addon is built, the native ones.
+ * Skipped when /usr/bin/python3 cannot import torch, unless W2S_PARITY=require (what `npm run parity` sets), which
+ * turns a missing torch into a failure.
  */
 const PYTHON = '/usr/bin/python3';
 const ORACLE = join(import.meta.dirname, '..', '..', 'parity', 'oracle.py');
@@ -36,14 +40,18 @@ function relativeError(ours: ArrayLike<number>, ref: ArrayLike<number>): number 
   return maxDiff / Math.max(maxRef, 1e-30);
 }
 
+const native = loadNativeKernels().kernels;
+const IMPLEMENTATIONS: Kernels[] = native ? [portableKernels, native] : [portableKernels];
+
 interface Case {
+  kernels: Kernels;
   config: LlamaConfig;
   lora: LoraConfig | null;
   examples: ClmExample[];
 }
 
-function runCase({ config, lora, examples }: Case): Map<string, number> {
-  const model: LlamaModel = randomModel(config, 31);
+function runCase({ kernels, config, lora, examples }: Case): Map<string, number> {
+  const model: LlamaModel = randomModel(config, 31, kernels);
   let adapter: LoraAdapter | null = null;
   if (lora) {
     adapter = new LoraAdapter(config, lora);
@@ -109,11 +117,11 @@ function runCase({ config, lora, examples }: Case): Map<string, number> {
   }
 }
 
-function expectAgreement(errors: Map<string, number>): void {
+function expectAgreement(kernels: Kernels, errors: Map<string, number>): void {
   const worst = [...errors].sort((a, b) => b[1] - a[1])[0]!;
-  for (const [name, err] of errors) expect(err, `${name}: relative error ${err}`).toBeLessThan(TOLERANCE);
+  for (const [name, err] of errors) expect(err, `${kernels.name} ${name}: relative error ${err}`).toBeLessThan(TOLERANCE);
   expect(errors.size).toBeGreaterThan(3);
-  console.log(`parity: ${errors.size} tensors, worst ${worst[0]} at ${worst[1].toExponential(2)}`);
+  console.log(`parity (${kernels.name}): ${errors.size} tensors, worst ${worst[0]} at ${worst[1].toExponential(2)}`);
 }
 
 describe.skipIf(!hasTorch && !required)('parity with PyTorch (parity/oracle.py)', () => {
@@ -121,17 +129,17 @@ describe.skipIf(!hasTorch && !required)('parity with PyTorch (parity/oracle.py)'
     expect(hasTorch, `${PYTHON} cannot import torch`).toBe(true);
   });
 
-  it('agrees on logits, loss and every gradient: untied, grouped KV heads, full fine-tuning', () => {
+  it.each(IMPLEMENTATIONS)('agrees on logits, loss and every gradient: untied, grouped KV heads, full fine-tuning ($name)', (kernels) => {
     const config = tinyConfig({ vocab_size: 37, hidden_size: 32, intermediate_size: 48, num_attention_heads: 4, num_key_value_heads: 2 });
-    expectAgreement(runCase({ config, lora: null, examples: randomExamples(config, 5, 41, 12) }));
+    expectAgreement(kernels, runCase({ kernels, config, lora: null, examples: randomExamples(config, 5, 41, 12) }));
   });
 
-  it('agrees on sequences longer than one attention block (70 tokens), grouped KV heads', () => {
+  it.each(IMPLEMENTATIONS)('agrees on sequences longer than one attention block (70 tokens), grouped KV heads ($name)', (kernels) => {
     const config = tinyConfig({ vocab_size: 41, hidden_size: 32, intermediate_size: 48, max_position_embeddings: 128 });
-    expectAgreement(runCase({ config, lora: null, examples: randomExamples(config, 3, 45, 70) }));
+    expectAgreement(kernels, runCase({ kernels, config, lora: null, examples: randomExamples(config, 3, 45, 70) }));
   });
 
-  it('agrees with tied embeddings, explicit head_dim and a large rope_theta, full fine-tuning', () => {
+  it.each(IMPLEMENTATIONS)('agrees with tied embeddings, explicit head_dim and a large rope_theta, full fine-tuning ($name)', (kernels) => {
     const config = tinyConfig({
       vocab_size: 29,
       hidden_size: 24,
@@ -144,10 +152,10 @@ describe.skipIf(!hasTorch && !required)('parity with PyTorch (parity/oracle.py)'
       rms_norm_eps: 1e-6,
       num_hidden_layers: 3,
     });
-    expectAgreement(runCase({ config, lora: null, examples: randomExamples(config, 4, 42, 10) }));
+    expectAgreement(kernels, runCase({ kernels, config, lora: null, examples: randomExamples(config, 4, 42, 10) }));
   });
 
-  it('agrees on LoRA A and B gradients for every target module, with dropout masks', () => {
+  it.each(IMPLEMENTATIONS)('agrees on LoRA A and B gradients for every target module, with dropout masks ($name)', (kernels) => {
     const config = tinyConfig({ vocab_size: 31, hidden_size: 32, intermediate_size: 40 });
     const lora: LoraConfig = {
       r: 4,
@@ -155,7 +163,7 @@ describe.skipIf(!hasTorch && !required)('parity with PyTorch (parity/oracle.py)'
       dropout: 0.1,
       targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
     };
-    expectAgreement(runCase({ config, lora, examples: randomExamples(config, 4, 43, 11) }));
+    expectAgreement(kernels, runCase({ kernels, config, lora, examples: randomExamples(config, 4, 43, 11) }));
   });
 
   it('takes the same AdamW steps as torch.optim.AdamW with a linear schedule (decayed and exempt groups)', () => {

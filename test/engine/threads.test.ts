@@ -27,6 +27,7 @@ interface DistModules {
   train: typeof import('../../src/engine/train.js');
   parallel: typeof import('../../src/engine/parallel.js');
   portable: typeof import('../../src/engine/kernels/portable.js');
+  native: typeof import('../../src/engine/kernels/native.js');
 }
 
 async function load(): Promise<DistModules> {
@@ -37,12 +38,15 @@ async function load(): Promise<DistModules> {
     train: await import(url('train.js')),
     parallel: await import(url('parallel.js')),
     portable: await import(url('kernels/portable.js')),
+    native: await import(url('kernels/native.js')),
   };
 }
 
 describe.skipIf(!fresh)('multi-threaded training (compiled engine)', () => {
-  it('matches single-threaded training up to float summation order, full fine-tuning and LoRA with dropout', async () => {
+  it.each(['portable', 'native'] as const)('matches single-threaded training up to float summation order, full fine-tuning and LoRA with dropout (%s kernels)', async (which) => {
     const m = await load();
+    const kernels = which === 'portable' ? m.portable.portableKernels : m.native.loadNativeKernels().kernels;
+    if (!kernels) return console.warn('threads.test.ts: native kernels absent, case skipped');
     const config = m.config.parseLlamaConfig({
       vocab_size: 40,
       hidden_size: 16,
@@ -59,7 +63,7 @@ describe.skipIf(!fresh)('multi-threaded training (compiled engine)', () => {
     });
     for (const lora of [undefined, { r: 2, alpha: 4, dropout: 0.2, targetModules: ['q_proj', 'v_proj', 'up_proj'] as const }]) {
       const run = (threads: number): { params: Float32Array; losses: number[] } => {
-        const model = m.model.LlamaModel.init(config, m.portable.portableKernels, 3);
+        const model = m.model.LlamaModel.init(config, kernels, 3);
         expect(m.parallel.parallelAvailable(model)).toBe(true);
         const losses: number[] = [];
         m.train.train(model, examples, {

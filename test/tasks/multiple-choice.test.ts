@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { allPermutations, applyPermutation } from '../../src/core/variations.js';
-import { optionOrderVariations, parseOptionLetter, renderOptionLetter } from '../../src/tasks/multiple-choice.js';
+import {
+  optionOrderVariations,
+  parseOptionAnswer,
+  parseOptionLetter,
+  renderOptionContent,
+  renderOptionLetter,
+} from '../../src/tasks/multiple-choice.js';
 import { expectBadInput } from './helpers.js';
 
 const choices = ['red', 'green', 'blue', 'yellow'];
@@ -100,5 +106,71 @@ describe('optionOrderVariations', () => {
     const a = optionOrderVariations(choices, 5, new Rng(3), 'original-first', render);
     const b = optionOrderVariations(choices, 5, new Rng(3), 'original-first', render);
     expect(a).toEqual(b);
+  });
+});
+
+describe('parseOptionAnswer (content first or letter first)', () => {
+  it.each([
+    ['green', 'green'],
+    [' green (B)', 'green'],
+    ['Green B.', 'green'],
+    ['green B', 'green'],
+    ['Answer: blue (C)', 'blue'],
+    ['yellow, because the sun is yellow', 'yellow'],
+    ['red is my guess', 'red'],
+    ['B. green', 'green'],
+    ['(C)', 'blue'],
+    ['A', 'red'],
+  ])('reads %j as the option it names', (output, expected) => {
+    expect(parseOptionAnswer(output, shown)).toBe(expected);
+  });
+
+  it.each([
+    ['green (C)'],
+    ['green D.'],
+    ['greenish'],
+    ['purple (A)'],
+    ['The answer is green'],
+    [''],
+    ['green (E)'],
+  ])('gives null for %j (no option, or a letter that contradicts the text)', (output) => {
+    expect(parseOptionAnswer(output, shown)).toBeNull();
+  });
+
+  it('prefers the longest option that the output starts with', () => {
+    const variation = { choices: ['sings', 'sings a song', 'reads', 'rests'] };
+    expect(parseOptionAnswer('sings a song (B)', variation)).toBe('sings a song');
+    expect(parseOptionAnswer('sings (A)', variation)).toBe('sings');
+    expect(parseOptionAnswer('sings a song (A)', variation)).toBeNull();
+  });
+
+  it('needs the options the variation showed', () => {
+    expectBadInput(() => parseOptionAnswer('green', {}), 'field "choices"');
+  });
+});
+
+describe('renderOptionContent', () => {
+  it('writes the option text, then its letter in parentheses', () => {
+    expect(renderOptionContent('blue', shown)).toBe(' blue (C)');
+  });
+
+  it('writes the option text alone when asked to leave the letter out', () => {
+    expect(renderOptionContent('blue', shown, false)).toBe(' blue');
+  });
+
+  it('refuses an answer that is not an option of the variation', () => {
+    expectBadInput(() => renderOptionContent('purple', shown), 'field "answer"', 'purple');
+  });
+
+  it('is read back by parseOptionAnswer for any word options in any order (property)', () => {
+    const orders = allPermutations(4);
+    const option = fc.stringMatching(/^[a-z]{1,6}( [a-z]{1,6}){0,2}$/);
+    fc.assert(
+      fc.property(fc.uniqueArray(option, { minLength: 4, maxLength: 4 }), fc.nat(orders.length - 1), fc.nat(3), (options, o, i) => {
+        const variation = { choices: applyPermutation(options, orders[o] as number[]) };
+        const answer = variation.choices[i] as string;
+        expect(parseOptionAnswer(renderOptionContent(answer, variation), variation)).toBe(answer);
+      }),
+    );
   });
 });

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { registerData } from './data.js';
+import { registerExport } from './export.js';
 import { registerLabel } from './label.js';
 import { registerRun } from './run.js';
 import { registerScore } from './score.js';
+import { registerServe } from './serve.js';
 
 /** Attach every sub-command to the program. */
 export function registerCommands(program: Command): void {
@@ -10,4 +12,6 @@ export function registerCommands(program: Command): void {
   registerScore(program);
   registerData(program);
   registerLabel(program);
+  registerServe(program);
+  registerExport(program);
 }

@@ -26,6 +26,7 @@ const labelFlags = z.object({
   cache: z.string().optional(),
   variations: count.optional(),
   concurrency: count,
+  threads: count.optional(),
   limit: count.optional(),
   out: z.string().min(1),
   seed: z.coerce.number().int().nonnegative(),
@@ -57,8 +58,8 @@ export function registerLabel(program: Command): void {
     .description("ask a weak supervisor every question of a task's split under N prompt variations and write answers.jsonl")
     .requiredOption('--task <name>', `one of: ${TASK_NAMES.join(', ')}`)
     .option('--split <name>', 'train, val or test (the paper labels val)', 'val')
-    .option('--backend <name>', `${BACKEND_NAMES.join(', ')} (only openai is available yet)`, 'openai')
-    .requiredOption('--model <name>', 'the model name the server knows')
+    .option('--backend <name>', `${BACKEND_NAMES.join(', ')}: an OpenAI-compatible server, a GGUF file run by llama.cpp, or a checkpoint folder run by the built-in engine`, 'openai')
+    .requiredOption('--model <name>', 'the model name the server knows (openai), a .gguf file (llamacpp) or a checkpoint folder (builtin)')
     .option('--base-url <url>', `server base URL, repeat for replicas (default: $OPENAI_BASE_URL or ${DEFAULT_BASE_URL}); no path means /v1`, collect, [])
     .option('--api <kind>', 'completions (raw prompts, as the paper) or chat (the prompt as one user message)', 'completions')
     .option('--api-key-env <name>', 'environment variable holding the API key (never written anywhere)', DEFAULT_API_KEY_ENV)
@@ -66,6 +67,7 @@ export function registerLabel(program: Command): void {
     .option('--cache <dir>', 'hub cache folder (default: $W2S_CACHE or ~/.cache/w2s)')
     .option('--variations <N>', "prompt variations per question (default: the task's, 5; ETHICS 2)")
     .option('--concurrency <C>', 'requests in flight at most', '16')
+    .option('--threads <n>', 'llamacpp: CPU threads of llama.cpp (default: all cores)')
     .option('--limit <K>', 'label only the first K questions of the split')
     .requiredOption('--out <dir>', 'run directory: answers.jsonl, failures.jsonl, summary.json, manifest.json, store.sqlite')
     .option('--seed <n>', 'seed of the split and of the variations', '0')
@@ -156,7 +158,7 @@ function labelConfig(flags: LabelFlags, keyNamed: boolean, paraphraseKeyNamed: b
           retry: { ...DEFAULT_RETRY_POLICY, maxRetries: flags.retries },
           jitterSeed: flags.seed,
         }
-      : { backend: flags.backend, model, concurrency: flags.concurrency };
+      : { backend: flags.backend, model, concurrency: flags.concurrency, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) };
   const ownParaphraser =
     flags.paraphraseModel !== undefined || flags.paraphraseBaseUrl.length > 0 || flags.paraphraseApi !== undefined || flags.paraphraseApiKeyEnv !== undefined;
   const paraphraseBackend = backend(

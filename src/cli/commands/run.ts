@@ -1,17 +1,76 @@
 import type { Command } from 'commander';
+import { badInput } from '../../errors.js';
+import { runExperiment } from '../../pipeline/experiment.js';
+import { openRunDir, writeResults } from '../../pipeline/run-dir.js';
+import { parseRunConfig, readRunConfigFile, runConfigSchema, type RunConfigInput } from '../../pipeline/run-config.js';
+import { summaryTable } from '../../report/terminal.js';
+import { writeReport } from '../../report/write.js';
+import { StageProgress } from '../stage-progress.js';
+import { VERSION } from '../version.js';
 
-/** `w2s run`: the paper's whole experiment on the embedded synthetic suite. */
+interface RunFlags {
+  out?: string;
+  config?: string;
+  quick?: boolean;
+  suite?: string;
+  seeds?: string;
+  tasks?: string;
+  methods?: string;
+  workers?: string;
+}
+
+/** `w2s run`: the paper's whole experiment on the embedded synthetic suite, resumable, ending in a report. */
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description("run the paper's whole experiment on the embedded synthetic suite (weak training, labeling, reliability, strong variants, report)")
-    .option('--out <dir>', 'run directory (default: a new folder under ./runs)')
-    .option('--quick', 'a small smoke run')
-    .action(() => {
-      process.stdout.write(
-        'w2s run: the embedded experiment (synthetic suite + built-in engine) is coming in a later release.\n' +
-          'Meanwhile, score your own answers file with reliability:\n' +
-          '  npx w2s score --input examples/answers.jsonl --out runs/score-example\n',
-      );
+    .description("run the paper's whole experiment on the embedded synthetic suite: weak SFT, weak labels under prompt variations, reliability, a strong model per method, test accuracy, PGR, Tables 1-2, Figures 3-4, report.html")
+    .option('--out <dir>', 'run directory (default: a new folder under ./runs, or the latest unfinished run of the same configuration)')
+    .option('--config <file>', 'YAML or JSON file with any of the settings below')
+    .option('--quick', 'a smoke run on a tiny suite (its numbers mean nothing)')
+    .option('--suite <name>', 'default | control (balanced answer key: the premise broken) | quick')
+    .option('--seeds <k>', 'repeat with k seeds and report means with 95% intervals')
+    .option('--tasks <list>', 'comma-separated families: knowledge, continuation, judgement, arithmetic')
+    .option('--methods <list>', 'comma-separated selection methods (see `w2s score --help`)')
+    .option('--workers <n>', 'training jobs in parallel')
+    .addHelpText('after', `\nConfig file settings (flags override them):\n${settingsHelp()}\n\nKilled or interrupted? Run the same command again: finished stages are skipped.\n`)
+    .action(async (flags: RunFlags) => {
+      const config = parseRunConfig(mergeFlags(flags.config !== undefined ? readRunConfigFile(flags.config) : {}, flags), flags.config);
+      const { dir, resumed } = openRunDir(config, VERSION, flags.out);
+      process.stderr.write(`${resumed ? 'resuming' : 'run directory'}: ${dir}\n`);
+      const progress = new StageProgress();
+      const started = performance.now();
+      const results = await runExperiment(dir, config, { progress: (stage, done, total) => progress.update(stage, done, total) });
+      progress.finish();
+      results.timing.total = (performance.now() - started) / 1000;
+      const report = await writeReport(dir, results);
+      writeResults(dir, results);
+      process.stdout.write(`\n${summaryTable(results)}\n\nreport: ${report.html}\nresults: ${dir}/results.json\n`);
     });
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function mergeFlags(file: RunConfigInput, flags: RunFlags): RunConfigInput {
+  const merged: Record<string, unknown> = { ...file };
+  if (flags.quick) merged.suite = 'quick';
+  if (flags.suite !== undefined) merged.suite = flags.suite;
+  if (flags.seeds !== undefined) merged.seeds = integerFlag('--seeds', flags.seeds);
+  if (flags.workers !== undefined) merged.workers = integerFlag('--workers', flags.workers);
+  if (flags.tasks !== undefined) merged.tasks = list(flags.tasks);
+  if (flags.methods !== undefined) merged.methods = list(flags.methods);
+  return merged as RunConfigInput;
+}
+
+function integerFlag(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw badInput(`expected an integer, got "${value}"`, { field: name });
+  return n;
+}
+
+function settingsHelp(): string {
+  return Object.entries(runConfigSchema.shape)
+    .map(([key, schema]) => `  ${key.padEnd(15)} ${schema.description ?? ''}`)
+    .join('\n');
 }

@@ -1,8 +1,14 @@
+import { attentionBackward, attentionForward } from '../layers/attention.js';
+import { crossEntropy } from '../layers/cross-entropy.js';
+import { rmsnormBackward, rmsnormForward } from '../layers/rmsnorm.js';
+import { ropeBackward, ropeForward } from '../layers/rope.js';
+import { swigluBackward, swigluForward } from '../layers/swiglu.js';
+import { adamwUpdate } from '../optim.js';
 import { createJsBlockKernel } from './block-js.js';
 import { createWasmBlockKernel } from './block-wasm.js';
 import { checkSgemm } from './check.js';
 import { A_AT, B_AT, C_AT, KC, MC, MR, NC, NR, type BlockKernel } from './layout.js';
-import type { Kernels } from './types.js';
+import type { Kernels, Sgemm } from './types.js';
 
 /*
  * The portable sgemm: a cache-blocked driver (layout.ts) in TypeScript around a block multiply in WebAssembly SIMD,
@@ -87,35 +93,55 @@ function scaleC(M: number, N: number, beta: number, C: Float32Array, cOffset: nu
   }
 }
 
-/** Portable kernels over one block kernel; named `portable-wasm` or `portable-js` after it. */
-export function createPortableKernels(blockKernel: BlockKernel): Kernels {
+/** The portable sgemm over one block kernel. */
+function createSgemm(blockKernel: BlockKernel): Kernels['sgemm'] {
   const w = blockKernel.workspace;
-  return {
-    name: `portable-${blockKernel.name}`,
-    sgemm(transA, transB, M, N, K, alpha, A, aOffset, lda, B, bOffset, ldb, beta, C, cOffset, ldc) {
-      checkSgemm(transA, transB, M, N, K, A, aOffset, lda, B, bOffset, ldb, C, cOffset, ldc);
-      if (M === 0 || N === 0) return;
-      scaleC(M, N, beta, C, cOffset, ldc);
-      // As in BLAS, alpha = 0 or K = 0 leaves beta * C and reads neither A nor B.
-      if (alpha === 0 || K === 0) return;
-      if (M <= THIN || N <= THIN) {
-        thinProduct(transA, transB, M, N, K, alpha, A, aOffset, lda, B, bOffset, ldb, C, cOffset, ldc);
-        return;
-      }
-      for (let jc = 0; jc < N; jc += NC) {
-        const nc = Math.min(NC, N - jc);
-        for (let pc = 0; pc < K; pc += KC) {
-          const kc = Math.min(KC, K - pc);
-          packB(w, transB, B, bOffset, ldb, pc, kc, jc, nc);
-          for (let ic = 0; ic < M; ic += MC) {
-            const mc = Math.min(MC, M - ic);
-            packA(w, transA, A, aOffset, lda, ic, mc, pc, kc);
-            blockKernel.block(mc, nc, kc);
-            addBlock(w, alpha, C, cOffset + ic * ldc + jc, ldc, mc, nc);
-          }
+  return (transA, transB, M, N, K, alpha, A, aOffset, lda, B, bOffset, ldb, beta, C, cOffset, ldc) => {
+    checkSgemm(transA, transB, M, N, K, A, aOffset, lda, B, bOffset, ldb, C, cOffset, ldc);
+    if (M === 0 || N === 0) return;
+    scaleC(M, N, beta, C, cOffset, ldc);
+    // As in BLAS, alpha = 0 or K = 0 leaves beta * C and reads neither A nor B.
+    if (alpha === 0 || K === 0) return;
+    if (M <= THIN || N <= THIN) {
+      thinProduct(transA, transB, M, N, K, alpha, A, aOffset, lda, B, bOffset, ldb, C, cOffset, ldc);
+      return;
+    }
+    for (let jc = 0; jc < N; jc += NC) {
+      const nc = Math.min(NC, N - jc);
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = Math.min(KC, K - pc);
+        packB(w, transB, B, bOffset, ldb, pc, kc, jc, nc);
+        for (let ic = 0; ic < M; ic += MC) {
+          const mc = Math.min(MC, M - ic);
+          packA(w, transA, A, aOffset, lda, ic, mc, pc, kc);
+          blockKernel.block(mc, nc, kc);
+          addBlock(w, alpha, C, cOffset + ic * ldc + jc, ldc, mc, nc);
         }
       }
-    },
+    }
+  };
+}
+
+/**
+ * Portable kernels over one block kernel, named `portable-wasm` or `portable-js` after it: its sgemm, and the
+ * TypeScript loops of src/engine/layers/ and optim.ts for everything else.
+ */
+export function createPortableKernels(blockKernel: BlockKernel): Kernels {
+  const gemm: Sgemm = { sgemm: createSgemm(blockKernel) };
+  return {
+    name: `portable-${blockKernel.name}`,
+    sgemm: gemm.sgemm,
+    rmsnormForward,
+    rmsnormBackward,
+    swigluForward,
+    swigluBackward,
+    ropeForward,
+    ropeBackward,
+    crossEntropy,
+    attentionForward: (out, a, lse, scores, keep) => attentionForward(gemm, out, a, lse, scores, keep),
+    attentionBackward: (dqkv, datt, att, a, lse, probs, kept, dprobs) =>
+      attentionBackward(gemm, dqkv, datt, att, a, lse, probs, kept, dprobs),
+    adamwUpdate,
   };
 }
 

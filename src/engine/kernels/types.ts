@@ -1,8 +1,13 @@
+import type { AttentionView } from '../layers/attention.js';
+import type { RopeTable } from '../layers/rope.js';
+
 /**
- * The hot kernels the engine calls. One implementation is native (an N-API addon over a real BLAS), one is portable;
- * both satisfy this interface and are tested against each other.
+ * The hot kernels the engine calls: the matrix product and the fused row-wise and attention loops around it. One
+ * implementation is native (an N-API addon over a real BLAS, with the loops in C), one is portable (WebAssembly
+ * sgemm, the loops in TypeScript: src/engine/layers/); both satisfy this interface and are tested against each other.
  *
- * Matrices are row-major Float32Array views; `lda`/`ldb`/`ldc` are row strides in elements.
+ * Matrices are row-major Float32Array views; `lda`/`ldb`/`ldc`/`ld` are row strides in elements. Unless an offset
+ * argument says otherwise, arrays are read from their first element.
  */
 export interface Kernels {
   /** Which implementation this is (shown in benchmarks and `--verbose` logs). */
@@ -29,4 +34,62 @@ export interface Kernels {
     cOffset: number,
     ldc: number,
   ): void;
+  /** RMSNorm: out (N, C) = inp * rstd * weight[wOff ..]; rstd (N) = 1 / sqrt(mean(inp^2) + eps). See layers/rmsnorm.ts. */
+  rmsnormForward(out: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, wOff: number, N: number, C: number, eps: number): void;
+  /** dinp (N, C) += d/d(inp) and, unless null, dweight[wOff ..] += d/d(weight), from dout (N, C). */
+  rmsnormBackward(
+    dinp: Float32Array,
+    dweight: Float32Array | null,
+    dout: Float32Array,
+    inp: Float32Array,
+    weight: Float32Array,
+    wOff: number,
+    rstd: Float32Array,
+    N: number,
+    C: number,
+  ): void;
+  /** h (N, I) = silu(g) * u and sig (N, I) = sigmoid(g), each row of gateUp (N, 2I) being [g | u]. See layers/swiglu.ts. */
+  swigluForward(h: Float32Array, sig: Float32Array, gateUp: Float32Array, N: number, I: number): void;
+  /** dgateUp (N, 2I) = the gradients of [g | u] from dh (N, I). */
+  swigluBackward(dgateUp: Float32Array, dh: Float32Array, gateUp: Float32Array, sig: Float32Array, N: number, I: number): void;
+  /** Rotary embedding in place on `heads` head vectors from column col0 of each row of x (N, ld). See layers/rope.ts. */
+  ropeForward(x: Float32Array, ld: number, col0: number, heads: number, hd: number, pos: Int32Array, N: number, table: RopeTable): void;
+  /** The transposed rotation, in place on the gradient. */
+  ropeBackward(dx: Float32Array, ld: number, col0: number, heads: number, hd: number, pos: Int32Array, N: number, table: RopeTable): void;
+  /**
+   * Softmax cross-entropy of m rows of logits (m, V): returns sum_r coefs[r] * -log softmax(row r)[targets[r]]; with
+   * `backward` each row becomes its gradient, otherwise the logits are unchanged. See layers/cross-entropy.ts.
+   */
+  crossEntropy(logits: Float32Array, m: number, V: number, targets: Int32Array, coefs: Float32Array, backward: boolean): number;
+  /** Causal grouped-query attention of a view's queries over its keys and values. See layers/attention.ts. */
+  attentionForward(out: Float32Array, a: AttentionView, lse: Float32Array | null, scores: Float32Array, keep: boolean): void;
+  /** The backward pass of attention for the training layout (one qkv matrix, past 0, no padding). */
+  attentionBackward(
+    dqkv: Float32Array,
+    datt: Float32Array,
+    att: Float32Array,
+    a: AttentionView,
+    lse: Float32Array,
+    probs: Float32Array,
+    kept: boolean,
+    dprobs: Float32Array,
+  ): void;
+  /** One AdamW update of elements [offset, offset + size) of params, m and v from grads. See adamwUpdate in optim.ts. */
+  adamwUpdate(
+    params: Float32Array,
+    grads: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    offset: number,
+    size: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    shrink: number,
+    stepSize: number,
+    bc2Sqrt: number,
+  ): void;
 }
+
+/** The matrix product alone: what the TypeScript attention loops need from their kernels. */
+export type Sgemm = Pick<Kernels, 'sgemm'>;

@@ -1,6 +1,6 @@
 import { fastExp } from './fastexp.js';
 
-import type { Kernels } from '../kernels/types.js';
+import type { Sgemm } from '../kernels/types.js';
 
 /**
  * Causal grouped-query attention over rotated queries and keys: softmax(Q K^T / sqrt(hd)) V per head, query head h
@@ -45,7 +45,7 @@ const BLOCK = 32;
  * last visible key are left unwritten).
  */
 export function attentionForward(
-  kern: Kernels,
+  kern: Sgemm,
   out: Float32Array,
   a: AttentionView,
   lse: Float32Array | null,
@@ -103,7 +103,7 @@ export function attentionForward(
  * dQ = dS K / sqrt(hd); dK += dS^T Q / sqrt(hd). `dprobs` is scratch of BLOCK * T floats.
  */
 export function attentionBackward(
-  kern: Kernels,
+  kern: Sgemm,
   dqkv: Float32Array,
   datt: Float32Array,
   att: Float32Array,

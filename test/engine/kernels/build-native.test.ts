@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'w2s-build-native-'));
 mkdirSync(join(scratch, 'scripts'));
 mkdirSync(join(scratch, 'native'));
 copyFileSync(join(repo, 'scripts', 'build-native.mjs'), join(scratch, 'scripts', 'build-native.mjs'));
-copyFileSync(join(repo, 'native', 'w2s_kernels.c'), join(scratch, 'native', 'w2s_kernels.c'));
+for (const file of readdirSync(join(repo, 'native'))) copyFileSync(join(repo, 'native', file), join(scratch, 'native', file));
 const target = join(scratch, 'build', 'native', 'w2s_kernels.node');
 
 function build(env: Record<string, string>) {

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { exportGguf } from '../../engine/gguf-export.js';
+import { badInput } from '../../errors.js';
+
+const ggufFlags = z.object({
+  model: z.string().min(1),
+  adapter: z.string().min(1).optional(),
+  out: z.string().min(1),
+  dtype: z.enum(['f32', 'f16']),
+  name: z.string().min(1).optional(),
+});
+
+/** `w2s export gguf`: a checkpoint of the built-in engine as a GGUF file for llama.cpp. */
+export function registerExport(program: Command): void {
+  const exporter = program.command('export').description('write a model of the built-in engine in another format');
+  exporter
+    .command('gguf')
+    .description('write a checkpoint (with a LoRA adapter merged in) as a GGUF file that llama.cpp and node-llama-cpp run')
+    .requiredOption('--model <dir>', 'checkpoint folder (config.json, model.safetensors, tokenizer.json)')
+    .option('--adapter <dir>', 'PEFT adapter folder to merge into the weights')
+    .requiredOption('--out <file>', 'the .gguf file to write (replaced if it exists)')
+    .option('--dtype <type>', 'f32 (exact) or f16 (half the size) for the weight matrices; norms stay f32', 'f32')
+    .option('--name <text>', 'general.name in the file (default: w2s)')
+    .addHelpText(
+      'after',
+      '\nThe file uses llama.cpp\'s "llama" architecture and a byte-level BPE ("gpt2") tokenizer; other tokenizers are\n' +
+        'refused. Run it with `w2s label --backend llamacpp --model FILE` or any llama.cpp tool.\n\n' +
+        'Example:\n  w2s export gguf --model runs/exp/weak --out weak.gguf',
+    )
+    .action((raw: Record<string, unknown>) => {
+      const parsed = ggufFlags.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const flag = `--${String(issue?.path[0] ?? '')}`;
+        throw badInput(`invalid ${flag}: ${issue?.message}`, { field: flag });
+      }
+      const flags = parsed.data;
+      const summary = exportGguf(flags.model, flags.out, {
+        dtype: flags.dtype === 'f16' ? 'F16' : 'F32',
+        ...(flags.adapter !== undefined ? { adapter: flags.adapter } : {}),
+        ...(flags.name !== undefined ? { name: flags.name } : {}),
+      });
+      process.stdout.write(
+        `wrote ${summary.file}: ${summary.tensors} tensors, ${summary.parameters} parameters (${summary.dtype}), vocabulary ${summary.vocabSize}\n`,
+      );
+    });
+}

@@ -1,0 +1,63 @@
+// The synthetic suite's pretrained base models, cached by content: the same world, corpus and recipe always give the
+// same checkpoint, so it is pretrained once per machine (or shipped with the package) and shared by every run.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { saveCheckpoint } from '../engine/checkpoint.js';
+import { getKernels } from '../engine/kernels/index.js';
+import type { StepInfo } from '../engine/train.js';
+import type { HfTokenizer } from '../engine/tokenizer.js';
+import { cacheDirFromEnv } from '../data/hub.js';
+import type { BaseRole } from '../tasks/synthetic/corpus.js';
+import { pretrainBase } from '../tasks/synthetic/pretrain.js';
+import type { SuiteConfig } from '../tasks/synthetic/suite.js';
+import type { World } from '../tasks/synthetic/world.js';
+
+/** Bumped whenever pretraining changes in a way the recipe does not show. */
+const PRETRAIN_FORMAT = 1;
+
+/** Checkpoints shipped with the package (regenerate with `node scripts/pretrain-bases.mjs`). */
+export const SHIPPED_BASES_DIR = resolve(fileURLToPath(new URL('../../assets/bases', import.meta.url)));
+
+/** The content key of a base: everything its weights depend on. */
+export function baseKey(suite: SuiteConfig, tokenizer: HfTokenizer, role: BaseRole): string {
+  const content = JSON.stringify({
+    format: PRETRAIN_FORMAT,
+    role,
+    worldSeed: suite.worldSeed,
+    pretrainSeed: suite.pretrainSeed,
+    world: suite.world,
+    corpus: suite.corpus,
+    model: suite[role].model,
+    pretrain: suite[role].pretrain,
+    tokenizer: createHash('sha256').update(tokenizer.json).digest('hex'),
+  });
+  return `${role}-${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+}
+
+export interface BaseCheckpoints {
+  weak: string;
+  strong: string;
+}
+
+/** Where a base is: shipped, else in the cache (pretrained now if missing there). */
+export async function ensureBases(
+  world: World,
+  tokenizer: HfTokenizer,
+  suite: SuiteConfig,
+  onPretrain?: (role: BaseRole, info: StepInfo) => void,
+  cacheDir: string = join(cacheDirFromEnv(), 'bases'),
+): Promise<BaseCheckpoints> {
+  const locate = async (role: BaseRole): Promise<string> => {
+    const key = baseKey(suite, tokenizer, role);
+    const shipped = join(SHIPPED_BASES_DIR, key);
+    if (existsSync(join(shipped, 'model.safetensors'))) return shipped;
+    const cached = join(cacheDir, key);
+    if (existsSync(join(cached, 'model.safetensors'))) return cached;
+    const result = await pretrainBase(world, tokenizer, suite, role, getKernels(), (info) => onPretrain?.(role, info));
+    saveCheckpoint(cached, result.model.config, result.model.tensors(), tokenizer);
+    return cached;
+  };
+  return { weak: await locate('weak'), strong: await locate('strong') };
+}

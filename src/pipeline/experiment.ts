@@ -1,0 +1,233 @@
+// The paper's experiment (Figure 2) on the synthetic suite, one stage after another:
+// weak SFT on train -> weak labels on val under N variations -> reliability and selection -> strong SFT per method
+// -> test accuracy -> PGR. Every stage is recorded in the run directory and skipped when a run resumes.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pgr, type Pgr } from '../core/metrics.js';
+import { hashString } from '../core/rng.js';
+import { selectRows, type SelectionMethod, type SelectionOptions } from '../core/selection.js';
+import { meanWithInterval, pairedDifference } from '../core/statistics.js';
+import type { AnswerRecord, SftRow } from '../core/types.js';
+import { loadModel, trainSft, type SftSettings } from '../backends/builtin.js';
+import type { StepInfo } from '../engine/train.js';
+import { getFamily, type Family } from '../tasks/synthetic/families.js';
+import { taskNameOf } from '../tasks/synthetic/family.js';
+import { SUITE_CONTROL, SUITE_DEFAULT, SUITE_QUICK, type SftRecipe, type SuiteConfig } from '../tasks/synthetic/suite.js';
+import { suiteTokenizer } from '../tasks/synthetic/vocabulary.js';
+import { buildWorld, type World } from '../tasks/synthetic/world.js';
+import type { Question } from '../tasks/types.js';
+import { ensureBases } from './bases.js';
+import type { Comparison, MethodName, MethodResult, RunResults, TaskResults, WeakLabelDiagnostics } from './results.js';
+import { runSeeds, type RunConfig } from './run-config.js';
+import { StageStore } from './stage-store.js';
+import { JobPool } from './jobs.js';
+import { ANSWER_DECODING, accuracyOfOutputs, evaluateAccuracy, labelQuestions, originalPrompts, weakLabelDiagnostics } from './weak-labels.js';
+
+/** What the experiment tells its caller as it goes (progress bars, logs). */
+export interface ExperimentEvents {
+  /** A stage starts (`total` work units) or advances (`done`). */
+  progress(stage: string, done: number, total: number): void;
+}
+
+const SILENT: ExperimentEvents = { progress: () => {} };
+
+/** The suite a run configuration names, with its SFT overrides applied. */
+export function suiteFor(config: RunConfig): SuiteConfig {
+  const base = { default: SUITE_DEFAULT, control: SUITE_CONTROL, quick: SUITE_QUICK }[config.suite];
+  return {
+    ...base,
+    weak: { ...base.weak, sft: { ...base.weak.sft, ...config.weak_sft } },
+    strong: { ...base.strong, sft: { ...base.strong.sft, ...config.strong_sft } },
+  };
+}
+
+function sftSettings(recipe: SftRecipe, seed: number, label: string): SftSettings {
+  return {
+    learningRate: recipe.learningRate,
+    batchSize: recipe.batchSize,
+    epochs: recipe.epochs,
+    warmupSteps: recipe.warmupSteps,
+    lora: recipe.lora,
+    seed: hashString(`${seed}:${label}`),
+  };
+}
+
+/** One strong model's outcome, as recorded in the stage store. */
+interface StrongRecord {
+  accuracy: number;
+  n_train_rows: number;
+  seconds: number;
+}
+
+/** One (family, seed) of the experiment. */
+interface CellOutcome {
+  weak: number;
+  strong: Partial<Record<SelectionMethod, StrongRecord>>;
+  diagnostics: WeakLabelDiagnostics;
+}
+
+/** Run the whole experiment into `runDir` (resuming what is recorded there) and return its results. */
+export async function runExperiment(runDir: string, config: RunConfig, events: ExperimentEvents = SILENT): Promise<RunResults> {
+  const suite = suiteFor(config);
+  const world = buildWorld(suite.worldSeed, suite.world);
+  const tokenizer = suiteTokenizer(world);
+  const timing: Record<string, number> = {};
+  const addTime = (stage: string, seconds: number): void => {
+    timing[stage] = (timing[stage] ?? 0) + seconds;
+  };
+  const timed = async <T>(stage: string, f: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await f();
+    } finally {
+      addTime(stage, (performance.now() - start) / 1000);
+    }
+  };
+  const bases = await timed('pretrain', () =>
+    ensureBases(world, tokenizer, suite, (role: string, info: StepInfo) => events.progress(`pretrain ${role} base`, info.step, info.totalSteps)),
+  );
+  const store = new StageStore(join(runDir, 'stages'));
+  const seeds = runSeeds(config);
+  const tasks: Record<string, TaskResults> = {};
+  const pool = new JobPool(config.workers);
+  try {
+    for (const name of config.tasks) {
+      const family = getFamily(name);
+      const splits = familySplits(world, suite, family);
+      const outcomes: CellOutcome[] = [];
+      for (const seed of seeds) {
+        outcomes.push(await runCell({ runDir, config, suite, family, splits, seed, bases, store, events, timed, addTime, pool }));
+      }
+      tasks[taskNameOf(name)] = aggregate(outcomes, config.methods, splits.test.length);
+    }
+  } finally {
+    await pool.close();
+  }
+  return { version: 1, suite: suite.name, seeds, tasks, timing };
+}
+
+interface Splits {
+  train: Question[];
+  val: Question[];
+  test: Question[];
+}
+
+/** A family's questions. Only the weak model's SFT split carries the suite's answer key (the premise, or not). */
+function familySplits(world: World, suite: SuiteConfig, family: Family): Splits {
+  const sizes = suite.questions[family.name];
+  const goldFirst = family.slots === 4 ? suite.weakTrainGoldFirst.multipleChoice : family.slots === 2 ? suite.weakTrainGoldFirst.binary : undefined;
+  return {
+    train: family.records(world, 'train', { count: sizes.train, ...(goldFirst !== undefined ? { goldFirst } : {}) }),
+    val: family.records(world, 'val', { count: sizes.val }),
+    test: family.records(world, 'test', { count: sizes.test }),
+  };
+}
+
+interface CellContext {
+  runDir: string;
+  config: RunConfig;
+  suite: SuiteConfig;
+  family: Family;
+  splits: Splits;
+  seed: number;
+  bases: { weak: string; strong: string };
+  store: StageStore;
+  events: ExperimentEvents;
+  timed: <T>(stage: string, f: () => Promise<T>) => Promise<T>;
+  addTime: (stage: string, seconds: number) => void;
+  pool: JobPool;
+}
+
+async function runCell(c: CellContext): Promise<CellOutcome> {
+  const { family, splits, seed, store, config, suite } = c;
+  const task = family.task;
+  const cell = `${family.name}/seed-${seed}`;
+  const where = (kind: string): string => join(c.runDir, kind, family.name, `seed-${seed}`);
+  const label = `${family.name} (seed ${seed})`;
+
+  // 1. Weak supervisor: the weak base fine-tuned on train with ground truth.
+  c.events.progress(`${label}: weak SFT`, 0, 1);
+  const weakRows: SftRow[] = splits.train.map((r) => ({ id: r.id, prompt: task.prompt(r), completion: task.goldCompletion(r) ?? '', weight: 1 }));
+  const weak = await store.once(`${cell}/weak-sft`, () =>
+    c.timed('weak SFT', async () => (await trainSft({ checkpoint: c.bases.weak }, weakRows, sftSettings(suite.weak.sft, seed, 'weak'), join(where('models'), 'weak'))).model),
+  );
+  const weakModel = loadModel(weak.value);
+  const weakTest = await store.once(`${cell}/weak-test`, () => c.timed('evaluate', () => evaluateAccuracy(weakModel, task, splits.test)));
+
+  // 2. Weak labels on val, N variations per question.
+  c.events.progress(`${label}: weak labels`, 0, 1);
+  const n = config.variations[family.name] ?? suite.variations[family.name];
+  const answersFile = join(where('labels'), 'answers.jsonl');
+  await store.once(`${cell}/labels`, () =>
+    c.timed('label', async () => {
+      const answers = await labelQuestions(weakModel, task, splits.val, n, seed);
+      mkdirSync(where('labels'), { recursive: true });
+      writeFileSync(answersFile, answers.map((a) => JSON.stringify(a)).join('\n') + '\n');
+      return { rows: answers.length };
+    }),
+  );
+  const answers = readFileSync(answersFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AnswerRecord);
+
+  // 3. Reliability and selection: one SFT set per method.
+  const selection: SelectionOptions = { temperature: config.temperature, tauPercentile: config.tau_percentile, seed, completion: config.completion };
+  const { rows } = selectRows(answers, config.methods, selection, (answer, row) => task.renderAnswer(answer, row));
+  const kind = family.slots === 4 ? 'multiple-choice' : family.slots === 2 ? 'binary' : 'numeric';
+  const diagnostics = weakLabelDiagnostics(answers, selection, kind);
+
+  // 4. Strong models, one per method, trained side by side in the job pool and evaluated on test.
+  const originals = await originalPrompts(task, splits.test);
+  const strong: Partial<Record<SelectionMethod, StrongRecord>> = {};
+  let done = 0;
+  c.events.progress(`${label}: strong SFT`, done, config.methods.length);
+  await Promise.all(
+    config.methods.map(async (method) => {
+      const methodRows = rows.get(method) ?? [];
+      const record = await store.once(`${cell}/strong-${method}`, async (): Promise<StrongRecord> => {
+        const result = await c.pool.run({
+          model: { checkpoint: c.bases.strong },
+          // A method left with no rows (every answer unparseable) leaves the strong base as it is.
+          ...(methodRows.length > 0 ? { train: { rows: methodRows, settings: sftSettings(suite.strong.sft, seed, `strong:${method}`), outDir: join(where('models'), method) } } : {}),
+          generate: { prompts: originals.map((v) => v.prompt), decoding: ANSWER_DECODING },
+        });
+        c.addTime('strong SFT', result.trainSeconds);
+        c.addTime('evaluate', result.seconds - result.trainSeconds);
+        return { accuracy: accuracyOfOutputs(task, splits.test, originals, result.outputs), n_train_rows: methodRows.length, seconds: result.seconds };
+      });
+      strong[method] = record.value;
+      c.events.progress(`${label}: strong SFT`, ++done, config.methods.length);
+    }),
+  );
+  return { weak: weakTest.value, strong, diagnostics };
+}
+
+/** Means over seeds, intervals, PGR of the mean accuracies, and the paired comparisons of the report. */
+function aggregate(outcomes: readonly CellOutcome[], methods: readonly SelectionMethod[], nTest: number): TaskResults {
+  const perSeed = (method: MethodName): number[] => outcomes.map((o) => (method === 'weak' ? o.weak : (o.strong[method]?.accuracy ?? NaN)));
+  const weakMean = meanWithInterval(perSeed('weak')).mean;
+  const ceilingMean = methods.includes('ceiling') ? meanWithInterval(perSeed('ceiling')).mean : null;
+  const result: Partial<Record<MethodName, MethodResult>> = {};
+  for (const method of ['weak', ...methods] as MethodName[]) {
+    const values = perSeed(method);
+    const { mean, ci } = meanWithInterval(values);
+    const gap: Pgr = ceilingMean === null ? { defined: false, reason: 'undefined: no ceiling in this run' } : pgr(weakMean, mean, ceilingMean);
+    const rows = method === 'weak' ? 0 : outcomes.reduce((s, o) => s + (o.strong[method as SelectionMethod]?.n_train_rows ?? 0), 0) / outcomes.length;
+    result[method] = {
+      accuracy: mean,
+      accuracy_ci: ci,
+      pgr: gap.defined ? gap.value : null,
+      ...(gap.defined ? {} : { pgr_note: gap.reason }),
+      n_train_rows: rows,
+      per_seed: values,
+    };
+  }
+  const comparisons: Comparison[] = [];
+  for (const baseline of ['naive', 'consistent'] as const) {
+    if (!methods.includes(baseline)) continue;
+    for (const method of methods) {
+      if (method === baseline || method === 'ceiling' || method === 'naive' || method === 'consistent') continue;
+      const d = pairedDifference(perSeed(method), perSeed(baseline));
+      comparisons.push({ method, baseline, diff: d.diff, ci: d.ci, exceeds_noise: d.exceedsNoise });
+    }
+  }
+  return { methods: result, comparisons, diagnostics: (outcomes[0] as CellOutcome).diagnostics, n_test: nTest };
+}
