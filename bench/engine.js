@@ -193,7 +193,8 @@ export async function run(flags) {
         derivation: shape.derivation,
       },
       train,
-      lora_train: { lora: LORA, steps: trainSteps, ...lora },
+      steps_per_run: { train: trainSteps, generate_runs: genRuns },
+      lora_train: { lora: LORA, ...lora },
       generate,
     };
   }

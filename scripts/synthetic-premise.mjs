@@ -146,7 +146,7 @@ function premise(family, labelled, known) {
 }
 
 function knows(family, record) {
-  const key = family.name === 'arithmetic' ? factKey(record) : factKey({ entity: record.entity, attribute: record.attribute });
+  const key = family.name === 'arithmetic' ? factKey({ a: record.a, b: record.b, op: record.op }) : factKey({ entity: record.entity, attribute: record.attribute });
   return world.weakFacts.has(key);
 }
 

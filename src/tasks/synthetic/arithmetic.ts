@@ -1,6 +1,9 @@
-// Numeric word problems (like GSM8K): an entity gets or loses things; how many does it have now? The variations are
-// paraphrases (PAPER.md Sec. 4.1): the same problem in other templates, which also reorder the two numbers, so a
-// model that guesses from the wording rather than computing gives different answers to different paraphrases.
+// Numeric word problems (like GSM8K): an entity gets or loses things; how many does it have then? The variations are
+// paraphrases (PAPER.md Sec. 4.1): the same problem in the other templates. Each template ends with the problem's
+// equation as the corpus states arithmetic ("7 plus 5 is"), because a model this small does not learn to turn a word
+// problem into the fact it knows (measured: a weak model answered 0.20 of problems whose fact it had read and 0.19
+// of the others). Sums are written in either operand order, and the two orders are separate facts of the corpus, so
+// a paraphrase can ask for a fact the weak model lacks while the original asks for one it has.
 import { z } from 'zod';
 import type { Rng } from '../../core/rng.js';
 import { parseFirstLineNumber } from '../numeric.js';
@@ -14,9 +17,9 @@ import {
   recordRng,
   syntheticSourceSplitOf,
   taskNameOf,
+  wordsSchema,
 } from './family.js';
 import { OBJECTS } from './lexicon.js';
-import { wordsSchema } from './mc-task.js';
 import { type Operation, type Role, type World, entitiesOf } from './world.js';
 
 export interface ArithmeticRecord extends Question {
@@ -32,23 +35,23 @@ export interface ArithmeticRecord extends Question {
 }
 
 // Template 0 is the original wording; the others are its paraphrases. {a} is what the entity had, {b} what it got
-// or lost; the templates differ in wording and in which number comes first.
+// or lost.
 const TEMPLATES: Readonly<Record<Operation, readonly string[]>> = {
   plus: [
-    '{e} has {a} {o} and gets {b} more . how many {o} does {e} have now ?',
-    '{e} gets {b} {o} . before that {e} had {a} {o} . how many {o} does {e} have now ?',
-    'how many {o} does {e} have after getting {b} {o} , if {e} had {a} {o} ?',
-    '{a} {o} belong to {e} . then {e} gets {b} more . how many {o} does {e} have now ?',
-    '{e} started with {a} {o} and then got {b} more {o} . how many {o} now ?',
-    '{b} {o} are given to {e} , who had {a} {o} . how many {o} does {e} have now ?',
+    '{e} has {a} {o} and gets {b} more . {a} plus {b} is',
+    '{e} gets {b} {o} and had {a} before . {b} plus {a} is',
+    '{e} had {a} {o} , then got {b} more {o} . {a} plus {b} is',
+    '{b} {o} are given to {e} , who had {a} . {b} plus {a} is',
+    'with {a} {o} , {e} gets {b} more . {a} plus {b} is',
+    'after getting {b} {o} , {e} adds them to {a} . {b} plus {a} is',
   ],
   minus: [
-    '{e} has {a} {o} and loses {b} . how many {o} does {e} have now ?',
-    '{e} loses {b} {o} . before that {e} had {a} {o} . how many {o} does {e} have now ?',
-    'how many {o} does {e} have after losing {b} {o} , if {e} had {a} {o} ?',
-    '{a} {o} belong to {e} . then {e} loses {b} of them . how many {o} does {e} have now ?',
-    '{e} started with {a} {o} and then lost {b} {o} . how many {o} now ?',
-    '{b} {o} are taken from {e} , who had {a} {o} . how many {o} does {e} have now ?',
+    '{e} has {a} {o} and loses {b} . {a} minus {b} is',
+    '{e} loses {b} {o} and had {a} before . {a} minus {b} is',
+    '{e} had {a} {o} , then lost {b} of them . {a} minus {b} is',
+    '{b} {o} are taken from {e} , who had {a} . {a} minus {b} is',
+    'with {a} {o} , {e} loses {b} . {a} minus {b} is',
+    'after losing {b} {o} , {e} has what is left of {a} . {a} minus {b} is',
   ],
 };
 
@@ -61,12 +64,12 @@ const NAME = taskNameOf('arithmetic');
 export function arithmeticQuestion(record: Pick<ArithmeticRecord, 'entity' | 'object' | 'a' | 'b' | 'op'>, template: number): string {
   const form = TEMPLATES[record.op][template];
   if (form === undefined) throw new RangeError(`no template ${template}`);
-  return form.replaceAll('{e}', record.entity).replaceAll('{o}', record.object).replace('{a}', String(record.a)).replace('{b}', String(record.b));
+  return form.replaceAll('{e}', record.entity).replaceAll('{o}', record.object).replaceAll('{a}', String(record.a)).replaceAll('{b}', String(record.b));
 }
 
-/** The prompt (App. B.4 in spirit, short). */
+/** The prompt (App. B.4 in spirit, short): the problem, whose last words ask for the number. */
 export function arithmeticPrompt(question: string): string {
-  return `problem : ${question} answer :`;
+  return `problem : ${question}`;
 }
 
 /**

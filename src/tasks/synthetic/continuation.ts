@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { PermutationMode } from '../../core/variations.js';
 import type { Task } from '../types.js';
 import { distractorsFor, goldSlot, placeGold } from './answer-key.js';
-import { type RecordOptions, chooseQueries, recordRng, taskNameOf } from './family.js';
+import { type RecordOptions, chooseQueries, recordRng, taskNameOf, wordsSchema } from './family.js';
 import { ACTIVITIES } from './lexicon.js';
-import { type MultipleChoiceRecord, multipleChoiceTask, optionList, wordsSchema } from './mc-task.js';
+import { type MultipleChoiceRecord, multipleChoiceTask, optionList } from './mc-task.js';
 import { type Role, type World, entitiesOf, worldSituations } from './world.js';
 
 export interface ContinuationRecord extends MultipleChoiceRecord {

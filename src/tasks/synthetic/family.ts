@@ -1,8 +1,10 @@
 // What the four synthetic task families share: their names, record options, and the seeded choice of which of a
 // role's fact queries become a split's questions.
+import { z } from 'zod';
 import { Rng } from '../../core/rng.js';
 import type { SplitName } from '../types.js';
 import { splitFromFileName } from '../split-names.js';
+import { expected } from '../validate.js';
 import type { Role, World } from './world.js';
 
 /** The four families, mirroring the paper's datasets: MMLU, HellaSwag, ETHICS, GSM8K. */
@@ -25,6 +27,9 @@ export interface RecordOptions {
    */
   stream?: string;
 }
+
+/** Lowercase words (letters or digits) separated by single spaces: every name, value and story of the world. */
+export const wordsSchema = z.string({ error: expected('a string') }).regex(/^[a-z0-9]+(?: [a-z0-9]+)*$/, { error: 'expected lowercase words' });
 
 /** The split names the synthetic tasks' records are stored under; they are our splits themselves. */
 export const SYNTHETIC_SPLIT_PLAN = {

@@ -14,9 +14,9 @@ import {
   recordRng,
   syntheticSourceSplitOf,
   taskNameOf,
+  wordsSchema,
 } from './family.js';
 import { CUSTOMS, JUDGEMENT_WORDS } from './lexicon.js';
-import { wordsSchema } from './mc-task.js';
 import { customStory } from './sentences.js';
 import { type Role, type World, entitiesOf } from './world.js';
 

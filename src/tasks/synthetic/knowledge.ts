@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { PermutationMode } from '../../core/variations.js';
 import type { Task } from '../types.js';
 import { distractorsFor, goldSlot, placeGold } from './answer-key.js';
-import { type RecordOptions, chooseQueries, recordRng, taskNameOf } from './family.js';
+import { type RecordOptions, chooseQueries, recordRng, taskNameOf, wordsSchema } from './family.js';
 import { PROPERTIES } from './lexicon.js';
 import { propertyCloze } from './sentences.js';
-import { type MultipleChoiceRecord, multipleChoiceTask, optionList, wordsSchema } from './mc-task.js';
+import { type MultipleChoiceRecord, multipleChoiceTask, optionList } from './mc-task.js';
 import { type Role, type World, entitiesOf } from './world.js';
 
 export interface KnowledgeRecord extends MultipleChoiceRecord {

@@ -5,7 +5,7 @@
 // letter, alone or after the text, so outputs of other models are understood.
 import { z } from 'zod';
 import type { PermutationMode } from '../../core/variations.js';
-import { optionOrderVariations, parseOptionAnswer, renderOptionContent } from '../multiple-choice.js';
+import { letterOf, optionOrderVariations, parseOptionAnswer, renderOptionContent } from '../multiple-choice.js';
 import type { Question, RowContext, Task } from '../types.js';
 import { expected, integer, text, validateRow } from '../validate.js';
 import { SYNTHETIC_SOURCE_SPLITS, SYNTHETIC_SPLIT_PLAN, syntheticSourceSplitOf } from './family.js';
@@ -16,11 +16,8 @@ export interface MultipleChoiceRecord extends Question {
   answer: number;
 }
 
-export const choicesSchema = z.array(text, { error: expected('a list of 4 options') }).length(4, { error: 'expected exactly 4 options' });
-export const answerIndexSchema = integer.pipe(z.number().min(0, { error: 'expected 0 to 3' }).max(3, { error: 'expected 0 to 3' }));
-
-/** Lowercase letters-only words separated by single spaces: what every option and name of the world is. */
-export const wordsSchema = z.string({ error: expected('a string') }).regex(/^[a-z0-9]+(?: [a-z0-9]+)*$/, { error: 'expected lowercase words' });
+const choicesSchema = z.array(text, { error: expected('a list of 4 options') }).length(4, { error: 'expected exactly 4 options' });
+const answerIndexSchema = integer.pipe(z.number().min(0, { error: 'expected 0 to 3' }).max(3, { error: 'expected 0 to 3' }));
 
 export interface MultipleChoiceSpec<R extends MultipleChoiceRecord> {
   name: string;
@@ -57,5 +54,5 @@ export function multipleChoiceTask<R extends MultipleChoiceRecord>(spec: Multipl
 
 /** Writes options as "A. x B. y C. z D. w". */
 export function optionList(shown: readonly string[]): string {
-  return shown.map((option, i) => `${'ABCD'[i]}. ${option}`).join(' ');
+  return shown.map((option, i) => `${letterOf(i)}. ${option}`).join(' ');
 }

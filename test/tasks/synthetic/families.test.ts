@@ -9,6 +9,7 @@ import type { JudgementRecord } from '../../../src/tasks/synthetic/judgement.js'
 import type { KnowledgeRecord } from '../../../src/tasks/synthetic/knowledge.js';
 import { CUSTOMS } from '../../../src/tasks/synthetic/lexicon.js';
 import { factKey } from '../../../src/tasks/synthetic/world.js';
+import { expectBadInput } from '../helpers.js';
 import { smallWorld } from './helpers.js';
 
 const world = smallWorld();
@@ -77,6 +78,16 @@ describe.each(FAMILY_NAMES)('synthetic %s', (name) => {
       delete row.gold;
       expect(task.fromRow(row, at('val', i))).toEqual(r);
     });
+  });
+
+  it('refuses a bad row with a W2sError naming file, line and field (exit code 2)', () => {
+    const row = JSON.parse(JSON.stringify(records[0])) as Record<string, unknown>;
+    const field = name === 'arithmetic' ? 'a' : name === 'judgement' ? 'label' : 'answer';
+    row[field] = 'seven';
+    expectBadInput(() => task.fromRow(row, at('val', 4)), 'val.jsonl', 'line 5', `field "${field}"`);
+    const entityless = { ...row, [field]: (records[0] as unknown as Record<string, unknown>)[field] };
+    delete entityless.entity;
+    expectBadInput(() => task.fromRow(entityless, at('val', 0)), 'line 1', 'field "entity"', 'missing field');
   });
 
   it('keeps the three splits apart: no fact is asked in two of them', () => {
@@ -168,15 +179,23 @@ describe('synthetic judgement records', () => {
 describe('synthetic arithmetic paraphrases', () => {
   const family = getFamily('arithmetic');
 
-  it('state the same two numbers in every wording, and the answer is their sum or difference', () => {
+  it('state the same problem in every wording, ending with its equation in either operand order for sums', () => {
+    const orders = new Set<string>();
     for (const r of family.records(world, 'test') as ArithmeticRecord[]) {
       for (const v of family.task.variations(r, 5, Rng.derive(2, r.id))) {
+        expect(v.prompt).not.toMatch(/[{}]/);
         const numbers = (v.prompt.match(/\d+/g) ?? []).map(Number).sort((x, y) => x - y);
-        expect(numbers).toEqual([r.a, r.b].sort((x, y) => x - y));
+        expect(numbers).toEqual([r.a, r.a, r.b, r.b].sort((x, y) => x - y));
+        const equation = / (\d+) (plus|minus) (\d+) is$/.exec(v.prompt);
+        expect(equation?.[2]).toBe(r.op);
+        const operands = [Number(equation?.[1]), Number(equation?.[3])];
+        expect(r.op === 'minus' ? operands : [...operands].sort((x, y) => x - y)).toEqual(r.op === 'minus' ? [r.a, r.b] : [r.a, r.b].sort((x, y) => x - y));
+        if (r.op === 'plus' && r.a !== r.b) orders.add(operands[0] === r.a ? 'a first' : 'b first');
       }
       expect(r.answer).toBe(r.op === 'plus' ? r.a + r.b : r.a - r.b);
       expect(r.gold).toBe(String(r.answer));
     }
+    expect(orders).toEqual(new Set(['a first', 'b first']));
   });
 
   it('refuses more variations than there are wordings', () => {
