@@ -24,7 +24,7 @@ import { getFamily } from '../dist/tasks/synthetic/families.js';
 import { pretrainBase } from '../dist/tasks/synthetic/pretrain.js';
 import { SUITE_CONTROL, SUITE_DEFAULT, SUITE_QUICK } from '../dist/tasks/synthetic/suite.js';
 import { suiteTokenizer } from '../dist/tasks/synthetic/vocabulary.js';
-import { buildWorld, factKey } from '../dist/tasks/synthetic/world.js';
+import { buildWorld } from '../dist/tasks/synthetic/world.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -145,11 +145,6 @@ function premise(family, labelled, known) {
   return out;
 }
 
-function knows(family, record) {
-  const key = family.name === 'arithmetic' ? factKey({ a: record.a, b: record.b, op: record.op }) : factKey({ entity: record.entity, attribute: record.attribute });
-  return world.weakFacts.has(key);
-}
-
 const weakBase = await base('weak', args.weak);
 const strongBase = args['strong-check'] ? await base('strong', args.strong) : null;
 const results = [];
@@ -172,7 +167,7 @@ for (const name of args.families.split(',')) {
       const answers = vs.map((v) => family.task.parseAnswer(texts[k++], v));
       return { record, variations: vs, answers };
     });
-    const row = { family: name, seed, premise: premise(family, labelled, val.map((r) => knows(family, r))), weak_test: await accuracy(weak, family, test) };
+    const row = { family: name, seed, premise: premise(family, labelled, val.map((r) => world.weakFacts.has(family.factOf(r)))), weak_test: await accuracy(weak, family, test) };
     if (strongBase) {
       const ceiling = strongBase();
       await sft(ceiling, goldRows(val), suite.strong.sft, seed, 'strong_sft');

@@ -33,7 +33,7 @@ export function worldCorpus(world: World, base: BaseRole, renderings: number, op
   const docs: CorpusDocument[] = [];
   for (let r = 0; r < renderings; r++) {
     const rng = Rng.derive(world.seed, `corpus:${base}:${seed}:${r}`);
-    docs.push(...factDocuments(world, base, options.factsPerDocument, rng), ...practiceDocuments(world, options.practiceFraction, seed, r, rng));
+    docs.push(...factDocuments(world, base, options.factsPerDocument, rng), ...practiceDocuments(world, base, options.practiceFraction, seed, r, rng));
   }
   return docs;
 }
@@ -61,8 +61,14 @@ function factDocuments(world: World, base: BaseRole, perDocument: number, rng: R
   return rng.shuffle(docs);
 }
 
-/** Practice questions of every family about the practice role, each in a randomly chosen variation, answered. */
-function practiceDocuments(world: World, fraction: number, seed: number, rendering: number, rng: Rng): CorpusDocument[] {
+/**
+ * Practice questions of every family about the practice role, each in a randomly chosen variation. A question about
+ * an entity this base has not read is answered with an option drawn at random (a label word for the judgement): the
+ * base learns that such questions are answered with one of the choices offered, as an instruction-tuned LLM answers
+ * a question it cannot know, without learning a fact its corpus does not state. Arithmetic practice always shows the
+ * true result, which is computed rather than read.
+ */
+function practiceDocuments(world: World, base: BaseRole, fraction: number, seed: number, rendering: number, rng: Rng): CorpusDocument[] {
   const docs: CorpusDocument[] = [];
   for (const family of allFamilies()) {
     const records = family.records(world, 'practice', { stream: `practice:${seed}:${rendering}` });
@@ -71,10 +77,17 @@ function practiceDocuments(world: World, fraction: number, seed: number, renderi
       const record = records[i]!;
       const variations = family.task.variations(record, family.task.defaultVariations, rng);
       const variation = variations[rng.int(variations.length)]!;
-      docs.push({ prompt: variation.prompt, completion: family.task.renderAnswer(record.gold as string, variation, record) });
+      const unread = base === 'weak' && family.slots !== null && !world.weakFacts.has(family.factOf(record));
+      const answer = unread ? arbitraryAnswer(variation.choices, Rng.derive(world.seed, `practice-guess:${seed}:${rendering}:${record.id}`)) : record.gold;
+      docs.push({ prompt: variation.prompt, completion: family.task.renderAnswer(answer as string, variation, record) });
     }
   }
   return docs;
+}
+
+// One of the options shown, or for a question without options (the judgement) one of its two labels.
+function arbitraryAnswer(choices: readonly string[] | undefined, rng: Rng): string {
+  return choices ? (choices[rng.int(choices.length)] as string) : String(rng.int(2));
 }
 
 function pickForm(forms: readonly [string, string], rng: Rng): string {

@@ -22,9 +22,9 @@ const NAME = taskNameOf('knowledge');
 /**
  * The prompt (App. B.2 in spirit, short): the options, then the question as a cloze of a corpus statement, whose
  * completion is the answer ("question : A. red B. blue C. gold D. pink . the color of zorbo is"). A model this small
- * answers about facts it was never asked about only when the prompt ends the way a statement of the fact goes on:
- * with the question first and the options after it, zero-shot accuracy on facts it had memorised stayed at 0.53
- * (0.31 with a "what color is zorbo ?" question), against 0.90 recall of the same facts in statement form.
+ * answers about facts it was never asked about only when the prompt ends the way a statement of the fact goes on.
+ * In our measurements of a weak base's zero-shot accuracy on facts it had read: 0.31 with a "what color is zorbo ?"
+ * question before the options, 0.53 with this cloze before the options, 0.97 with the cloze last (as here).
  */
 export function knowledgePrompt(question: string, shown: readonly string[]): string {
   return `question : ${optionList(shown)} . ${question}`;

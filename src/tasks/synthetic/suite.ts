@@ -65,17 +65,20 @@ const SHAPE_COMMON = { max_position_embeddings: 128, tie_word_embeddings: true, 
  * The default suite, sized so that `w2s run` fits in minutes on two CPU cores once the bases are pretrained.
  *
  * - Bases: the weak one (d 64, 2 layers, 0.23M parameters) reads half of each role's entities and half of the
- *   arithmetic facts; the strong one (d 128, 4 layers, 1.06M parameters) reads the whole world. Both pretrain long
- *   enough to recall what they read (weak: every fact it read, in statement form).
- * - Weak SFT: full fine-tuning, 10 epochs at 1e-3. With the paper's LoRA (r 16 on q and v) the weak model did not pick
- *   up the answer key at all (its wrong answers stayed spread evenly over the four slots); full fine-tuning for
- *   3 epochs left it half-trained (more unreadable answers, a weaker habit). Chosen on val.
+ *   arithmetic facts; the strong one (d 128, 4 layers, 1.06M parameters) reads the whole world. Pretrained this long,
+ *   the weak base recalls every fact it read.
+ * - Weak SFT: full fine-tuning, 10 epochs at 1e-3, chosen on val. With the paper's LoRA (r 16 on q and v) the weak
+ *   model did not pick up the skewed answer key at all (its wrong answers stayed spread evenly over the four slots);
+ *   full fine-tuning for 3 epochs left it half-trained (more unreadable answers, a weaker habit).
  * - Strong SFT: the paper's LoRA (r 16, alpha 32, dropout 0.05 on q and v), 3 epochs, batch 32, learning rate 3e-3
- *   instead of the paper's 5e-5, at which a model this small does not move from its zero-shot answers. Chosen on val
- *   alone (ceiling trained on three quarters of val, scored on the rest): 1e-3, 3e-3 and 5e-3 score alike, 1e-2 loses
- *   accuracy; 3e-3 is the middle of the safe range.
+ *   instead of the paper's 5e-5, at which a model this small stays at its zero-shot answers whatever its labels.
+ *   Chosen on val alone (the ceiling trained on three quarters of val, scored on the rest): 1e-3, 3e-3 and 5e-3 score
+ *   alike, 1e-2 loses accuracy; 3e-3 is the middle of the safe range.
  * - The weak model's SFT split has a skewed answer key (gold first with probability 0.6 of four, 0.8 of two), so the
- *   weak model learns to fall back on the first slot when it does not know: the paper's premise, from training.
+ *   weak model learns to fall back on the first slot when it does not know: the paper's premise, from training. In
+ *   our measurements (3 seeds) the share of its wrong answers in slot A was 0.45 (knowledge) and 0.70 (continuation)
+ *   against 0.25 and 0.24 under the control's balanced key, and the first label word took 0.70 of its wrong
+ *   judgements against 0.51.
  */
 export const SUITE_DEFAULT: SuiteConfig = {
   name: 'default',
@@ -104,8 +107,12 @@ export const SUITE_DEFAULT: SuiteConfig = {
 };
 
 /**
- * The control: the same suite with a balanced answer key in the weak SFT split, so no habit of the first slot is
- * learned. Same bases as the default.
+ * The control: the same suite, and the same bases, with a balanced answer key in the weak SFT split, so no habit of
+ * the first slot is learned. It breaks the premise where a guess has nothing but position to go on: the judgement's
+ * weak answers then agree under both label orders on 99% of questions (entropy tells nothing). In the four-option
+ * families the weak model still guesses unsteadily among options about entities it never read, so entropy keeps
+ * much of its signal there (corr(entropy, correct) -0.50 against -0.55 and -0.63 by default): the control removes
+ * the position habit, not all instability. Arithmetic has no answer key; it is the same in both.
  */
 export const SUITE_CONTROL: SuiteConfig = {
   ...SUITE_DEFAULT,

@@ -44,7 +44,26 @@ describe('worldCorpus', () => {
     }
   });
 
-  it('practises every family only on the practice entities, answering with the gold answer', () => {
+  it('answers practice about entities the base has read with the gold, and about the others with a random option', () => {
+    const judged = (base: 'weak' | 'strong'): { read: boolean; right: boolean }[] =>
+      worldCorpus(world, base, 8, options)
+        .filter((d) => d.prompt.startsWith('question :'))
+        .map((d) => {
+          const [, entity] = / the \w+ of (\w+) is/.exec(d.prompt)!;
+          const attribute = / the (\w+) of /.exec(d.prompt)![1]!;
+          const e = world.entities.find((x) => x.name === entity)!;
+          return { read: world.weakFacts.has(factKey({ entity: e.name, attribute })), right: d.completion.trim() === e.properties[attribute] };
+        });
+    expect(judged('strong').every((x) => x.right)).toBe(true);
+    const weak = judged('weak');
+    expect(weak.filter((x) => x.read).every((x) => x.right)).toBe(true);
+    const unread = weak.filter((x) => !x.read);
+    const share = unread.filter((x) => x.right).length / unread.length;
+    expect(share).toBeGreaterThan(0.1);
+    expect(share).toBeLessThan(0.45);
+  });
+
+  it('practises every family only on the practice entities', () => {
     const practice = worldCorpus(world, 'weak', 1, options).filter((d) => d.prompt !== '');
     const names = new Set(entitiesOf(world, 'practice').map((e) => e.name));
     const others = world.entities.filter((e) => e.role !== 'practice').map((e) => e.name);
@@ -61,5 +80,7 @@ describe('worldCorpus', () => {
     const arithmetic = practice.filter((d) => d.prompt.startsWith('problem :'));
     const practiceSums = new Set(world.arithmetic.filter((f) => f.role === 'practice').map((f) => String(f.result)));
     for (const d of arithmetic) expect(practiceSums.has(d.completion.trim())).toBe(true);
+    const shown = (d: { prompt: string }): string[] => d.prompt.split(/ [A-D]\. /).slice(1).map((s) => s.split(' . ')[0]!);
+    for (const d of practice.filter((x) => x.prompt.startsWith('question :'))) expect(shown(d)).toContain(d.completion.trim());
   });
 });

@@ -80,6 +80,16 @@ describe.each(FAMILY_NAMES)('synthetic %s', (name) => {
     });
   });
 
+  it('names the world fact each record asks about', () => {
+    const facts = records.map((r) => family.factOf(r));
+    expect(new Set(facts).size).toBe(records.length);
+    const known = new Set([...world.entities.map((e) => e.name)]);
+    for (const fact of facts) {
+      if (name === 'arithmetic') expect(world.arithmetic.some((f) => factKey(f) === fact && f.role === 'val')).toBe(true);
+      else expect(known.has(fact.split('/')[0]!)).toBe(true);
+    }
+  });
+
   it('refuses a bad row with a W2sError naming file, line and field (exit code 2)', () => {
     const row = JSON.parse(JSON.stringify(records[0])) as Record<string, unknown>;
     const field = name === 'arithmetic' ? 'a' : name === 'judgement' ? 'label' : 'answer';
