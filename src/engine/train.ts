@@ -47,6 +47,23 @@ export interface TrainOptions {
   threads?: number;
   /** Called after every optimizer step. */
   onStep?: (info: StepInfo) => void;
+  /**
+   * Save the training state every `every` steps, so that an interrupted run can go on with `resumeFrom` and end exactly
+   * where an uninterrupted one would (shuffling and dropout are functions of the seed and the step, not of history).
+   */
+  checkpoint?: { every: number; save(state: TrainState): void };
+  /** Go on from a saved state: its trainable parameters and optimizer moments after `step` steps. */
+  resumeFrom?: TrainState;
+}
+
+/** What a training run needs to go on after an interruption. */
+export interface TrainState {
+  /** Optimizer steps done. */
+  step: number;
+  /** The trainable parameters (the adapter's for LoRA, else the model's). */
+  params: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
 }
 
 export interface StepInfo {
@@ -65,7 +82,7 @@ export interface StepInfo {
 
 export interface TrainResult {
   steps: number;
-  /** Loss of every optimizer step. */
+  /** Loss of every optimizer step this call ran (after `resumeFrom.step` when resuming). */
   losses: number[];
   /** The trained adapter (LoRA) or null (full fine-tuning). */
   adapter: LoraAdapter | null;
@@ -152,6 +169,16 @@ export function train(model: LlamaModel, examples: readonly ClmExample[], option
     ? [{ offset: 0, size: adapter.params.length, decay: true }]
     : model.layout.entries.map((e) => ({ offset: e.offset, size: e.size, decay: e.decay }));
   const opt = new AdamW(trainable.length, segments, { ...TRAINER_ADAMW, ...options.adamw }, model.kernels);
+  const resume = options.resumeFrom;
+  if (resume) {
+    if (resume.params.length !== trainable.length || resume.m.length !== trainable.length || resume.v.length !== trainable.length) {
+      throw badInput(`the saved state has ${resume.params.length} parameters, this run trains ${trainable.length}`, { field: 'resumeFrom' });
+    }
+    trainable.set(resume.params);
+    opt.m.set(resume.m);
+    opt.v.set(resume.v);
+    opt.t = resume.step;
+  }
 
   let maxT = 0;
   for (const ex of examples) maxT = Math.max(maxT, ex.ids.length);
@@ -163,7 +190,7 @@ export function train(model: LlamaModel, examples: readonly ClmExample[], option
   const plan = stepPlan(examples.length, batchSize, totalSteps, options.seed);
   const losses: number[] = [];
   try {
-    for (let s = 0; s < plan.length; s++) {
+    for (let s = resume?.step ?? 0; s < plan.length; s++) {
       const { epoch, items } = plan[s]!;
       // Grouping a step's examples by length only changes padding: every example keeps its 1/B coefficient.
       const order = [...items].sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
@@ -197,6 +224,9 @@ export function train(model: LlamaModel, examples: readonly ClmExample[], option
       const lr = lrAt(s);
       opt.step(trainable, grad, lr);
       losses.push(loss);
+      if (options.checkpoint && (s + 1) % options.checkpoint.every === 0 && s + 1 < plan.length) {
+        options.checkpoint.save({ step: s + 1, params: trainable, m: opt.m, v: opt.v });
+      }
       options.onStep?.({ step: s + 1, totalSteps, epoch, loss, gradNorm: norm, learningRate: lr, tokens });
     }
   } finally {

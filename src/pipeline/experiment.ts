@@ -84,7 +84,9 @@ export async function runExperiment(runDir: string, config: RunConfig, events: E
     }
   };
   const bases = await timed('pretrain', () =>
-    ensureBases(world, tokenizer, suite, (role: string, info: StepInfo) => events.progress(`pretrain ${role} base`, info.step, info.totalSteps)),
+    ensureBases(world, tokenizer, suite, (role: string, info: StepInfo, resumedFrom: number | null) =>
+      events.progress(`pretrain ${role} base${resumedFrom === null ? '' : ` (resumed at step ${resumedFrom})`}`, info.step, info.totalSteps),
+    ),
   );
   const store = new StageStore(join(runDir, 'stages'));
   const seeds = runSeeds(config);

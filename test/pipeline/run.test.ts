@@ -75,6 +75,26 @@ describe('w2s run (quick suite, real child processes)', () => {
     expect(resultsOf(out)).toEqual(resultsOf(first));
   });
 
+  it('resumes pretraining mid-way after kill -9, ending with the same bases and results', async () => {
+    const freshCache = mkdtempSync(join(tmpdir(), 'w2s-run-cache-'));
+    const out = join(mkdtempSync(join(tmpdir(), 'w2s-run-')), 'pretrain-killed');
+    const child = spawn(process.execPath, [bin, ...args, '--out', out], { env: { ...env, W2S_CACHE: freshCache }, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const bases = join(freshCache, 'bases');
+    const partial = (): string | undefined => (existsSync(bases) ? readdirSync(bases).find((f) => f.endsWith('.partial.safetensors')) : undefined);
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && partial() === undefined) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGKILL');
+    await exited;
+    expect(partial(), 'a pretraining state was saved before the kill').toBeDefined();
+
+    const r = spawnSync(process.execPath, [bin, ...args, '--out', out], { env: { ...env, W2S_CACHE: freshCache }, encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/pretrain (weak|strong) base \(resumed at step \d+\)/);
+    expect(partial()).toBeUndefined();
+    expect(resultsOf(out)).toEqual(resultsOf(first));
+  });
+
   it('refuses to resume a run directory with another configuration (exit 2)', () => {
     const r = spawnSync(process.execPath, [bin, 'run', '--quick', '--tasks', 'knowledge', '--out', first], { env, encoding: 'utf8' });
     expect(r.status).toBe(2);

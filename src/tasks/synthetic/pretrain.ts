@@ -5,7 +5,7 @@ import { parseLlamaConfig } from '../../engine/config.js';
 import type { Kernels } from '../../engine/kernels/types.js';
 import { LlamaModel } from '../../engine/model.js';
 import type { HfTokenizer } from '../../engine/tokenizer.js';
-import { type StepInfo, train } from '../../engine/train.js';
+import { type StepInfo, type TrainOptions, train } from '../../engine/train.js';
 import { type BaseRole, worldCorpus } from './corpus.js';
 import { encodeExamples } from './encode.js';
 import type { ModelRecipe, SuiteConfig } from './suite.js';
@@ -48,6 +48,7 @@ export async function pretrainBase(
   base: BaseRole,
   kernels: Kernels,
   onStep?: (info: StepInfo) => void,
+  resumable: Pick<TrainOptions, 'checkpoint' | 'resumeFrom'> = {},
 ): Promise<PretrainResult> {
   const recipe = suite[base];
   const { steps, batchSize } = recipe.pretrain;
@@ -66,6 +67,7 @@ export async function pretrainBase(
     adamw: { weightDecay: recipe.pretrain.weightDecay },
     seed: suite.pretrainSeed,
     padTokenId: tokenizer.padId ?? 0,
+    ...resumable,
     onStep: (info) => {
       tokens += info.tokens;
       onStep?.(info);
