@@ -147,6 +147,36 @@ export function eosTokenIds(config: LlamaConfig): number[] {
   return Array.isArray(eos) ? [...eos] : [eos];
 }
 
+/** The sizes every layer derives from a config: widths, heads, and W, the width of the fused q|k|v projection. */
+export interface ModelDims {
+  C: number;
+  I: number;
+  V: number;
+  Hq: number;
+  Hkv: number;
+  hd: number;
+  Dq: number;
+  Dkv: number;
+  W: number;
+}
+
+export function modelDims(config: LlamaConfig): ModelDims {
+  const hd = config.head_dim;
+  const Dq = config.num_attention_heads * hd;
+  const Dkv = config.num_key_value_heads * hd;
+  return {
+    C: config.hidden_size,
+    I: config.intermediate_size,
+    V: config.vocab_size,
+    Hq: config.num_attention_heads,
+    Hkv: config.num_key_value_heads,
+    hd,
+    Dq,
+    Dkv,
+    W: Dq + 2 * Dkv,
+  };
+}
+
 /** Number of query heads that share one key/value head. */
 export function groupSize(config: LlamaConfig): number {
   return config.num_attention_heads / config.num_key_value_heads;

@@ -1,3 +1,4 @@
+import { modelDims } from './config.js';
 import type { AttentionView } from './layers/attention.js';
 import { embeddingForward } from './layers/embedding.js';
 import { type LoraActs, type LoraIo, type LoraModule, loraForward } from './lora.js';
@@ -43,14 +44,7 @@ export class InferenceState {
 
   constructor(model: LlamaModel, B: number, maxTq: number, cap: number) {
     const c = model.config;
-    const C = c.hidden_size;
-    const I = c.intermediate_size;
-    const hd = c.head_dim;
-    const Hq = c.num_attention_heads;
-    const Hkv = c.num_key_value_heads;
-    const Dq = Hq * hd;
-    const Dkv = Hkv * hd;
-    const W = Dq + 2 * Dkv;
+    const { C, I, hd, Hq, Hkv, Dq, Dkv, W } = modelDims(c);
     const N = B * maxTq;
     this.B = B;
     this.cap = cap;
@@ -91,15 +85,7 @@ export class InferenceState {
  */
 export function step(model: LlamaModel, s: InferenceState, Tq: number): void {
   const c = model.config;
-  const C = c.hidden_size;
-  const I = c.intermediate_size;
-  const V = c.vocab_size;
-  const hd = c.head_dim;
-  const Hq = c.num_attention_heads;
-  const Hkv = c.num_key_value_heads;
-  const Dq = Hq * hd;
-  const Dkv = Hkv * hd;
-  const W = Dq + 2 * Dkv;
+  const { C, I, V, hd, Hq, Hkv, Dq, Dkv, W } = modelDims(c);
   const B = s.B;
   const N = B * Tq;
   const k = model.kernels;
@@ -163,12 +149,7 @@ function lora(model: LlamaModel, s: InferenceState, l: number, N: number, site: 
 }
 
 function loraIo(model: LlamaModel, s: InferenceState, m: LoraModule, site: Site): LoraIo | null {
-  const c = model.config;
-  const C = c.hidden_size;
-  const I = c.intermediate_size;
-  const Dq = c.num_attention_heads * c.head_dim;
-  const Dkv = c.num_key_value_heads * c.head_dim;
-  const W = Dq + 2 * Dkv;
+  const { C, I, Dq, Dkv, W } = modelDims(model.config);
   switch (m.target) {
     case 'q_proj':
       return site === 'attn-in' ? { x: s.ln, out: s.qkv, outOff: 0, ldOut: W } : null;

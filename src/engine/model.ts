@@ -1,6 +1,6 @@
 import { Rng } from '../core/rng.js';
 import { badInput } from '../errors.js';
-import type { LlamaConfig } from './config.js';
+import { type LlamaConfig, type ModelDims, modelDims } from './config.js';
 import type { Kernels } from './kernels/types.js';
 import { embeddingBackward, embeddingForward } from './layers/embedding.js';
 import { type RopeTable, ropeTable } from './layers/rope.js';
@@ -29,7 +29,7 @@ export class LlamaModel {
   /** The LoRA adapter applied on top of the base weights, if any. */
   adapter: LoraAdapter | null = null;
   private rope: RopeTable;
-  private readonly dims: { C: number; I: number; V: number; Hq: number; Hkv: number; hd: number; Dq: number; Dkv: number; W: number };
+  private readonly dims: ModelDims;
 
   constructor(config: LlamaConfig, kernels: Kernels, params?: Float32Array) {
     this.config = config;
@@ -39,21 +39,8 @@ export class LlamaModel {
       throw new RangeError(`parameter buffer has ${params.length} values, the config needs ${this.layout.size}`);
     }
     this.params = params ?? sharedFloats(this.layout.size);
-    const hd = config.head_dim;
-    const Dq = config.num_attention_heads * hd;
-    const Dkv = config.num_key_value_heads * hd;
-    this.dims = {
-      C: config.hidden_size,
-      I: config.intermediate_size,
-      V: config.vocab_size,
-      Hq: config.num_attention_heads,
-      Hkv: config.num_key_value_heads,
-      hd,
-      Dq,
-      Dkv,
-      W: Dq + 2 * Dkv,
-    };
-    this.rope = ropeTable(Math.min(config.max_position_embeddings, 4096), hd, config.rope_theta);
+    this.dims = modelDims(config);
+    this.rope = ropeTable(Math.min(config.max_position_embeddings, 4096), this.dims.hd, config.rope_theta);
   }
 
   /** A model with Hugging Face's random initialisation, seeded. */

@@ -1,4 +1,4 @@
-import type { LlamaConfig } from './config.js';
+import { type LlamaConfig, modelDims } from './config.js';
 import type { AttentionView } from './layers/attention.js';
 import type { LoraActs, LoraAdapter } from './lora.js';
 
@@ -116,14 +116,7 @@ export class Workspace {
     this.maxT = maxT;
     this.adapter = adapter;
     const N = maxB * maxT;
-    const C = config.hidden_size;
-    const I = config.intermediate_size;
-    const Hq = config.num_attention_heads;
-    const Hkv = config.num_key_value_heads;
-    const hd = config.head_dim;
-    const Dq = Hq * hd;
-    const Dkv = Hkv * hd;
-    const W = Dq + 2 * Dkv;
+    const { C, I, Hq, Hkv, hd, Dq, Dkv, W } = modelDims(config);
     const r = adapter ? adapter.config.r : 0;
     this.sizes = { N, C, W, Dq, I, r, V: config.vocab_size };
     this.tokens = new Int32Array(N);
