@@ -3,7 +3,7 @@
 // - test/engine/parity.test.ts: logits, weighted loss and every gradient against parity/oracle.py (plain PyTorch;
 //   Debian's python3-torch under /usr/bin/python3);
 // - test/engine/formats/parity.test.ts: safetensors, checkpoints, PEFT adapters and tokenizers against the Hugging Face
-//   Python libraries (the venv of parity/formats/setup-venv.sh).
+//   Python libraries (the venv of python/setup-venv.sh).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -17,12 +17,12 @@ import { type Digest, type Expected, float32Digest, gpt2Dir, tempDir } from './h
 
 /*
  * Two-way parity with the Hugging Face Python libraries (parity/formats/check_formats.py): files we write are read by
- * safetensors, transformers, tokenizers and PEFT; files they write are read by us. Needs the .venv-parity virtual
- * environment (parity/formats/setup-venv.sh); skipped without it unless W2S_PARITY=require.
+ * safetensors, transformers, tokenizers and PEFT; files they write are read by us. Needs the .venv-hf virtual
+ * environment (python/setup-venv.sh); skipped without it unless W2S_PARITY=require.
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const PYTHON = process.env.W2S_FORMATS_PYTHON ?? join(ROOT, '.venv-parity', 'bin', 'python');
+const PYTHON = process.env.W2S_FORMATS_PYTHON ?? join(ROOT, '.venv-hf', 'bin', 'python');
 const available = existsSync(PYTHON);
 const required = process.env.W2S_PARITY === 'require';
 
@@ -119,7 +119,7 @@ async function writeOurs(dir: string): Promise<void> {
 
 describe.skipIf(!available && !required)('parity with the Hugging Face Python libraries', () => {
   it('each side reads what the other wrote', async () => {
-    expect(available, `no Python at ${PYTHON} (run parity/formats/setup-venv.sh)`).toBe(true);
+    expect(available, `no Python at ${PYTHON} (run python/setup-venv.sh)`).toBe(true);
     const ours = join(tempDir(), 'ours');
     const theirs = join(tempDir(), 'theirs');
     mkdirSync(ours);
