@@ -7,8 +7,8 @@ import { pgr, type Pgr } from '../core/metrics.js';
 import { hashString } from '../core/rng.js';
 import { selectRows, type SelectionMethod, type SelectionOptions } from '../core/selection.js';
 import { meanWithInterval, pairedDifference } from '../core/statistics.js';
-import type { AnswerRecord, SftRow } from '../core/types.js';
-import { loadModel, trainSft, type SftSettings } from '../backends/builtin.js';
+import type { AnswerRecord } from '../core/types.js';
+import type { SftSettings } from '../backends/builtin.js';
 import type { StepInfo } from '../engine/train.js';
 import { getFamily, type Family } from '../tasks/synthetic/families.js';
 import { taskNameOf } from '../tasks/synthetic/family.js';
@@ -20,7 +20,8 @@ import { ensureBases } from './bases.js';
 import type { Comparison, MethodName, MethodResult, RunResults, TaskResults, WeakLabelDiagnostics } from './results.js';
 import { runSeeds, type RunConfig } from './run-config.js';
 import { StageStore } from './stage-store.js';
-import { JobPool } from './jobs.js';
+import { goldSftRows } from './gold-rows.js';
+import { createRunEngine, lazyModel, type RunEngine } from './run-engine.js';
 import { ANSWER_DECODING, accuracyOfOutputs, evaluateAccuracy, labelQuestions, originalPrompts, weakLabelDiagnostics } from './weak-labels.js';
 
 /** What the experiment tells its caller as it goes (progress bars, logs). */
@@ -91,19 +92,19 @@ export async function runExperiment(runDir: string, config: RunConfig, events: E
   const store = new StageStore(join(runDir, 'stages'));
   const seeds = runSeeds(config);
   const tasks: Record<string, TaskResults> = {};
-  const pool = new JobPool(config.workers);
+  const engine = await createRunEngine(config);
   try {
     for (const name of config.tasks) {
       const family = getFamily(name);
       const splits = familySplits(world, suite, family);
       const outcomes: CellOutcome[] = [];
       for (const seed of seeds) {
-        outcomes.push(await runCell({ runDir, config, suite, family, splits, seed, bases, store, events, timed, addTime, pool }));
+        outcomes.push(await runCell({ runDir, config, suite, family, splits, seed, bases, store, events, timed, addTime, engine }));
       }
       tasks[taskNameOf(name)] = aggregate(outcomes, config.methods, splits.test.length);
     }
   } finally {
-    await pool.close();
+    await engine.close();
   }
   return { version: 1, suite: suite.name, seeds, tasks, timing };
 }
@@ -137,7 +138,7 @@ interface CellContext {
   events: ExperimentEvents;
   timed: <T>(stage: string, f: () => Promise<T>) => Promise<T>;
   addTime: (stage: string, seconds: number) => void;
-  pool: JobPool;
+  engine: RunEngine;
 }
 
 async function runCell(c: CellContext): Promise<CellOutcome> {
@@ -149,25 +150,30 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
 
   // 1. Weak supervisor: the weak base fine-tuned on train with ground truth.
   c.events.progress(`${label}: weak SFT`, 0, 1);
-  const weakRows: SftRow[] = splits.train.map((r) => ({ id: r.id, prompt: task.prompt(r), completion: task.goldCompletion(r) ?? '', weight: 1 }));
+  const weakRows = goldSftRows(task, splits.train);
   const weak = await store.once(`${cell}/weak-sft`, () =>
-    c.timed('weak SFT', async () => (await trainSft({ checkpoint: c.bases.weak }, weakRows, sftSettings(suite.weak.sft, seed, 'weak'), join(where('models'), 'weak'))).model),
+    c.timed('weak SFT', async () => (await c.engine.train({ checkpoint: c.bases.weak }, weakRows, sftSettings(suite.weak.sft, seed, 'weak'), join(where('models'), 'weak'))).model),
   );
-  const weakModel = loadModel(weak.value);
-  const weakTest = await store.once(`${cell}/weak-test`, () => c.timed('evaluate', () => evaluateAccuracy(weakModel, task, splits.test)));
-
-  // 2. Weak labels on val, N variations per question.
-  c.events.progress(`${label}: weak labels`, 0, 1);
+  // 2. Weak labels on val, N variations per question. The weak model is opened only when a stage needs it (a resumed
+  // run may have recorded both) and closed before the strong models train.
   const n = config.variations[family.name] ?? suite.variations[family.name];
   const answersFile = join(where('labels'), 'answers.jsonl');
-  await store.once(`${cell}/labels`, () =>
-    c.timed('label', async () => {
-      const answers = await labelQuestions(weakModel, task, splits.val, n, seed);
-      mkdirSync(where('labels'), { recursive: true });
-      writeFileSync(answersFile, answers.map((a) => JSON.stringify(a)).join('\n') + '\n');
-      return { rows: answers.length };
-    }),
-  );
+  const weakModel = lazyModel(c.engine, weak.value);
+  let weakTest: number;
+  try {
+    weakTest = (await store.once(`${cell}/weak-test`, () => c.timed('evaluate', () => evaluateAccuracy(weakModel.generate, task, splits.test)))).value;
+    c.events.progress(`${label}: weak labels`, 0, 1);
+    await store.once(`${cell}/labels`, () =>
+      c.timed('label', async () => {
+        const answers = await labelQuestions(weakModel.generate, task, splits.val, n, seed);
+        mkdirSync(where('labels'), { recursive: true });
+        writeFileSync(answersFile, answers.map((a) => JSON.stringify(a)).join('\n') + '\n');
+        return { rows: answers.length };
+      }),
+    );
+  } finally {
+    await weakModel.close();
+  }
   const answers = readFileSync(answersFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AnswerRecord);
 
   // 3. Reliability and selection: one SFT set per method.
@@ -185,11 +191,12 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
     config.methods.map(async (method) => {
       const methodRows = rows.get(method) ?? [];
       const record = await store.once(`${cell}/strong-${method}`, async (): Promise<StrongRecord> => {
-        const result = await c.pool.run({
-          model: { checkpoint: c.bases.strong },
+        const result = await c.engine.strongJob({
+          base: { checkpoint: c.bases.strong },
           // A method left with no rows (every answer unparseable) leaves the strong base as it is.
           ...(methodRows.length > 0 ? { train: { rows: methodRows, settings: sftSettings(suite.strong.sft, seed, `strong:${method}`), outDir: join(where('models'), method) } } : {}),
-          generate: { prompts: originals.map((v) => v.prompt), decoding: ANSWER_DECODING },
+          prompts: originals.map((v) => v.prompt),
+          decoding: ANSWER_DECODING,
         });
         c.addTime('strong SFT', result.trainSeconds);
         c.addTime('evaluate', result.seconds - result.trainSeconds);
@@ -199,7 +206,7 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
       c.events.progress(`${label}: strong SFT`, ++done, config.methods.length);
     }),
   );
-  return { weak: weakTest.value, strong, diagnostics };
+  return { weak: weakTest, strong, diagnostics };
 }
 
 /** Means over seeds, intervals, PGR of the mean accuracies, and the paired comparisons of the report. */

@@ -5,9 +5,10 @@ import { reliabilityScores } from '../core/reliability.js';
 import { auroc, entropyBins, reliabilityMatrix, riskCoverage } from '../core/metrics.js';
 import { planSelection, summarizeQuestions, type SelectionOptions } from '../core/selection.js';
 import type { AnswerRecord, Variation } from '../core/types.js';
-import { generateTexts, type EngineDecoding, type LoadedModel } from '../backends/builtin.js';
+import type { EngineDecoding } from '../backends/builtin.js';
 import type { Question, Task } from '../tasks/types.js';
 import type { WeakLabelDiagnostics } from './results.js';
+import type { GenerateTexts } from './run-engine.js';
 
 /** Decoding for the suite's short answers: greedy, a few tokens. */
 export const ANSWER_DECODING: EngineDecoding = { maxTokens: 8, temperature: 0, stop: ['\n'], batchSize: 64 };
@@ -24,10 +25,10 @@ export async function questionVariations<R extends Question>(task: Task<R>, reco
 }
 
 /** Ask the model every variation of every question; parse each output to a canonical answer (the answers contract). */
-export async function labelQuestions<R extends Question>(model: LoadedModel, task: Task<R>, records: readonly R[], n: number, seed: number): Promise<AnswerRecord[]> {
+export async function labelQuestions<R extends Question>(generate: GenerateTexts, task: Task<R>, records: readonly R[], n: number, seed: number): Promise<AnswerRecord[]> {
   const variations = await questionVariations(task, records, n, seed);
   const flat = variations.flatMap((vs, q) => vs.map((v) => ({ record: records[q] as R, variation: v })));
-  const outputs = await generateTexts(model, flat.map((f) => f.variation.prompt), ANSWER_DECODING);
+  const outputs = await generate(flat.map((f) => f.variation.prompt), ANSWER_DECODING);
   return flat.map(({ record, variation }, i) => {
     const output = outputs[i] as string;
     return {
@@ -57,10 +58,10 @@ export function accuracyOfOutputs<R extends Question>(task: Task<R>, records: re
   return correct / records.length;
 }
 
-/** Test accuracy of a loaded model: the original prompt of each question, greedy. */
-export async function evaluateAccuracy<R extends Question>(model: LoadedModel, task: Task<R>, records: readonly R[]): Promise<number> {
+/** Test accuracy of a model: the original prompt of each question, greedy. */
+export async function evaluateAccuracy<R extends Question>(generate: GenerateTexts, task: Task<R>, records: readonly R[]): Promise<number> {
   const originals = await originalPrompts(task, records);
-  const outputs = await generateTexts(model, originals.map((v) => v.prompt), ANSWER_DECODING);
+  const outputs = await generate(originals.map((v) => v.prompt), ANSWER_DECODING);
   return accuracyOfOutputs(task, records, originals, outputs);
 }
 

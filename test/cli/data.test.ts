@@ -207,3 +207,34 @@ describe('byte progress', () => {
     expect([formatBytes(512), formatBytes(1536), formatBytes(24_365_524), formatBytes(3 * 1024 ** 3)]).toEqual(['512 B', '1.5 KiB', '23.2 MiB', '3.0 GiB']);
   });
 });
+
+describe('w2s data sft', () => {
+  const GSM8K_TRAIN = join(import.meta.dirname, '../../fixtures/gsm8k/hf/main/train-00000-of-00001.parquet');
+
+  it("writes a split's ground-truth rows: the App. B prompt, the gold completion, weight 1", async () => {
+    const out = join(cacheDir, 'rows.jsonl');
+    const result = await run('data', 'sft', 'gsm8k', '--split', 'train', '--data', GSM8K_TRAIN, '--out', out, '--limit', '4');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`4 rows: ${out}\n`);
+    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; prompt: string; completion: string; weight: number });
+    const task = getTask('gsm8k');
+    const records = (await loadSourceSplits(task, [GSM8K_TRAIN])).train ?? [];
+    expect(rows).toHaveLength(4);
+    for (const row of rows) {
+      expect(row.weight).toBe(1);
+      expect(row.prompt).toMatch(/^### Instruction: The following is a grade-school level math question\./);
+      const record = records.find((r) => r.id === row.id);
+      expect(record, row.id).toBeDefined();
+      // The completion's first line is the gold number, as the task's parser reads it back.
+      expect(task.parseAnswer(row.completion, { prompt: row.prompt })).toBe(record?.gold);
+    }
+  });
+
+  it('exits 2 when no file holds the split asked for, and writes nothing', async () => {
+    const out = join(cacheDir, 'rows.jsonl');
+    const result = await run('data', 'sft', 'gsm8k', '--split', 'test', '--data', GSM8K_TRAIN, '--out', out);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/field "--data": gsm8k's test split is made from its "test" split/);
+    await expect(readFile(out)).rejects.toThrow();
+  });
+});

@@ -2,10 +2,13 @@ import { resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { EXIT_FAILURE, W2sError } from '../../errors.js';
+import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
 import { cacheDirFromEnv, fetchTask, hubSettings, taskFiles, type DownloadProgress, type HubSettings, type TaskSelection } from '../../data/hub.js';
 import { HUB_SOURCES, hubSource } from '../../data/hub-sources.js';
-import { TASK_NAMES } from '../../tasks/registry.js';
+import { writeFileAtomically } from '../../pipeline/atomic-file.js';
+import { goldSftRows } from '../../pipeline/gold-rows.js';
+import { loadSplitRecords } from '../../pipeline/split-records.js';
+import { getTask, TASK_NAMES } from '../../tasks/registry.js';
 
 interface DataFlags {
   revision?: string;
@@ -13,6 +16,18 @@ interface DataFlags {
   split?: string;
   force?: boolean;
 }
+
+interface SftFlags {
+  split: string;
+  out: string;
+  data: string[];
+  cache?: string;
+  seed: string;
+  limit?: string;
+  mmluTrainSource: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 const ENVIRONMENT_HELP =
   '\nEnvironment:\n' +
@@ -23,7 +38,7 @@ const ENVIRONMENT_HELP =
 
 /** `w2s data`: the paper's datasets, downloaded from the Hugging Face hub into a local cache. */
 export function registerData(program: Command): void {
-  const data = program.command('data').description("download the paper's datasets from the Hugging Face hub into a local cache");
+  const data = program.command('data').description("download the paper's datasets from the Hugging Face hub into a local cache, and make ground-truth SFT rows from them");
 
   data
     .command('fetch')
@@ -65,6 +80,45 @@ export function registerData(program: Command): void {
         );
       }
     });
+
+  registerSft(data);
+}
+
+/** `w2s data sft`: a split's ground-truth SFT rows (the weak supervisor's training set, or the ceiling's). */
+function registerSft(data: Command): void {
+  data
+    .command('sft')
+    .description("write a split's ground-truth SFT rows (App. B prompt, gold completion, weight 1): what the weak supervisor is fine-tuned on")
+    .argument('<task>', `one of: ${TASK_NAMES.join(', ')}`)
+    .requiredOption('--out <file>', 'the SFT rows JSONL to write ({id, prompt, completion, weight} per line)')
+    .option('--split <name>', 'train, val or test (the weak supervisor trains on train)', 'train')
+    .option('--data <file>', 'a dataset file in any format the task reads, repeatable (default: the hub cache of `w2s data fetch`)', collect, [])
+    .option('--cache <dir>', 'hub cache folder (default: $W2S_CACHE or ~/.cache/w2s)')
+    .option('--seed <n>', 'seed of the split (the same as `w2s label --seed`)', '0')
+    .option('--limit <K>', 'only the first K questions of the split')
+    .option('--mmlu-train-source <split>', 'MMLU: auxiliary_train or dev as the train split', 'auxiliary_train')
+    .addHelpText('after', '\nExample:\n  w2s data sft mmlu --split train --out runs/mmlu/weak-train.jsonl\n  w2s train --engine hf --base llama2-7b --rows runs/mmlu/weak-train.jsonl --out runs/mmlu/weak')
+    .action(async (taskName: string, flags: SftFlags) => {
+      const split = flags.split;
+      if (split !== 'train' && split !== 'val' && split !== 'test') throw badInput(`expected train, val or test, got "${split}"`, { field: '--split' });
+      if (flags.mmluTrainSource !== 'auxiliary_train' && flags.mmluTrainSource !== 'dev') {
+        throw badInput(`expected auxiliary_train or dev, got "${flags.mmluTrainSource}"`, { field: '--mmlu-train-source' });
+      }
+      const seed = nonNegativeInteger(flags.seed, '--seed');
+      const limit = flags.limit === undefined ? undefined : nonNegativeInteger(flags.limit, '--limit');
+      const task = getTask(taskName, { mmluTrainSource: flags.mmluTrainSource });
+      const records = await loadSplitRecords(task, split, { data: flags.data, cacheDir: resolve(flags.cache ?? cacheDirFromEnv()), seed });
+      const rows = goldSftRows(task, limit === undefined ? records : records.slice(0, limit));
+      if (rows.length === 0) throw badInput(`${task.name}'s ${split} split has no question with a gold answer`, { field: '--split' });
+      writeFileAtomically(flags.out, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+      process.stdout.write(`${rows.length} rows: ${flags.out}\n`);
+    });
+}
+
+function nonNegativeInteger(value: string, field: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw badInput(`expected a non-negative integer, got "${value}"`, { field });
+  return n;
 }
 
 function settingsFor(flags: DataFlags): HubSettings {

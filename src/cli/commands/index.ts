@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerData } from './data.js';
+import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
 import { registerLabel } from './label.js';
 import { registerRun } from './run.js';
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerScore(program);
   registerData(program);
   registerLabel(program);
+  registerEval(program);
   registerServe(program);
   registerExport(program);
 }

@@ -1,0 +1,56 @@
+// The engine `w2s run` trains and generates with, behind one interface: the built-in engine (worker threads in this
+// process) or the Hugging Face sidecar (Python processes). The experiment's stages do not know which one runs them.
+import type { EngineDecoding, ModelRef, SftOutcome, SftSettings } from '../backends/builtin.js';
+import type { SftRow } from '../core/types.js';
+
+/** Outputs for prompts, in order (greedy when the decoding's temperature is 0). */
+export type GenerateTexts = (prompts: readonly string[], decoding: EngineDecoding) => Promise<string[]>;
+
+/** A model ready to generate; `close` releases it (a worker, a process). */
+export interface OpenModel {
+  generate: GenerateTexts;
+  close(): Promise<void>;
+}
+
+/** A strong model's job: fine-tune (unless there are no rows), then answer the test prompts. */
+export interface StrongJob {
+  base: ModelRef;
+  train?: { rows: SftRow[]; settings: SftSettings; outDir: string };
+  prompts: string[];
+  decoding: EngineDecoding;
+}
+
+export interface StrongJobResult {
+  outputs: string[];
+  trainSeconds: number;
+  seconds: number;
+}
+
+export interface RunEngine {
+  /** `builtin` or `hf`. */
+  readonly name: string;
+  /** Fine-tune a model and return where it is. */
+  train(base: ModelRef, rows: readonly SftRow[], settings: SftSettings, outDir: string): Promise<SftOutcome>;
+  /** Load a model for generation. */
+  open(model: ModelRef): Promise<OpenModel>;
+  /** Run a strong model's job; jobs given together run side by side, as many as the engine has workers. */
+  strongJob(job: StrongJob): Promise<StrongJobResult>;
+  close(): Promise<void>;
+}
+
+/** The engine a run's configuration names. */
+export async function createRunEngine(config: { workers: number }): Promise<RunEngine> {
+  const { builtinRunEngine } = await import('./builtin-run-engine.js');
+  return builtinRunEngine(config.workers);
+}
+
+/** A model opened on its first use; closing one never used does nothing. */
+export function lazyModel(engine: RunEngine, model: ModelRef): OpenModel {
+  let opened: Promise<OpenModel> | undefined;
+  return {
+    generate: async (prompts, decoding) => (await (opened ??= engine.open(model))).generate(prompts, decoding),
+    close: async () => {
+      if (opened) await (await opened).close();
+    },
+  };
+}
