@@ -4,37 +4,19 @@
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint.js';
 import { generate } from '../engine/generate.js';
 import { getKernels } from '../engine/kernels/index.js';
-import { LoraAdapter, type LoraConfig } from '../engine/lora.js';
+import { LoraAdapter } from '../engine/lora.js';
 import type { ClmExample } from '../engine/loss.js';
 import { LlamaModel } from '../engine/model.js';
 import { loadAdapter, saveAdapter } from '../engine/peft.js';
 import type { HfTokenizer } from '../engine/tokenizer.js';
-import { train, type Schedule } from '../engine/train.js';
+import { train, type StepInfo } from '../engine/train.js';
 import { badInput } from '../errors.js';
 import type { SftRow } from '../core/types.js';
 import { byteLevelDecoder } from '../engine/byte-level-decode.js';
 import { firstStop } from './stops.js';
-import type { Decoding } from './types.js';
+import type { Decoding, ModelRef, SftOutcome, SftSettings } from './types.js';
 
-/** A model as folders: a Hugging Face checkpoint and, for LoRA-trained models, a PEFT adapter on top. */
-export interface ModelRef {
-  checkpoint: string;
-  adapter?: string;
-}
-
-/** Supervised fine-tuning settings (PAPER.md App. C defaults live in the suite configs, not here). */
-export interface SftSettings {
-  learningRate: number;
-  batchSize: number;
-  microBatchSize?: number;
-  epochs?: number;
-  maxSteps?: number;
-  schedule?: Schedule;
-  warmupSteps?: number;
-  /** LoRA settings; null = full fine-tuning. */
-  lora: LoraConfig | null;
-  seed: number;
-}
+export type { ModelRef, SftOutcome, SftSettings } from './types.js';
 
 /** A Generator's decoding (temperature 0 = greedy), plus how many prompts the engine runs in one batch. */
 export interface EngineDecoding extends Decoding {
@@ -93,20 +75,17 @@ export async function promptIds(tokenizer: HfTokenizer, prompts: readonly string
   return (await tokenizer.encodeBatch([...prompts])).map((ids) => [...bos, ...ids]);
 }
 
-export interface SftOutcome {
-  /** Where the trained model is. */
-  model: ModelRef;
-  steps: number;
-  firstLoss: number;
-  lastLoss: number;
-  seconds: number;
-}
-
 /**
  * Fine-tune `base` on SFT rows (PAPER.md Eq. 1 and 5) and write the result to `outDir`: a PEFT adapter folder for
  * LoRA, a full checkpoint otherwise.
  */
-export async function trainSft(base: ModelRef, rows: readonly SftRow[], settings: SftSettings, outDir: string): Promise<SftOutcome> {
+export async function trainSft(
+  base: ModelRef,
+  rows: readonly SftRow[],
+  settings: SftSettings,
+  outDir: string,
+  options: { onStep?: (info: StepInfo) => void } = {},
+): Promise<SftOutcome> {
   const start = performance.now();
   const { model, tokenizer } = loadModel(base);
   const examples = await sftExamples(tokenizer, rows);
@@ -121,6 +100,7 @@ export async function trainSft(base: ModelRef, rows: readonly SftRow[], settings
     seed: settings.seed,
     padTokenId: tokenizer.padId ?? 0,
     ...(settings.lora ? { lora: settings.lora } : {}),
+    ...(options.onStep ? { onStep: options.onStep } : {}),
   });
   let ref: ModelRef;
   if (result.adapter) {

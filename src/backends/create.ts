@@ -6,7 +6,7 @@ import type { RetryPolicy } from './retry.js';
 import type { Generator } from './types.js';
 
 /** The backend names, in the order `--help` lists them. */
-export const BACKEND_NAMES = ['openai', 'llamacpp', 'builtin'] as const;
+export const BACKEND_NAMES = ['openai', 'llamacpp', 'builtin', 'hf'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** The API key is read from this variable unless another is named. */
@@ -40,7 +40,22 @@ export interface LocalBackendConfig {
   threads?: number;
 }
 
-export type BackendConfig = OpenAIBackendConfig | LocalBackendConfig;
+/** A model run by PyTorch + transformers in the Hugging Face sidecar (python/w2s_hf). */
+export interface HfBackendConfig {
+  backend: 'hf';
+  /** A checkpoint folder, a hub id or a preset name (llama2-7b, llama2-13b, mistral-7b, llama3-8b). */
+  model: string;
+  /** A PEFT adapter folder on top of the model. */
+  adapter?: string;
+  /** The sidecar's batch size: requests in flight at most. */
+  concurrency: number;
+  /** The Python interpreter (default: $W2S_PYTHON, else .venv-hf, else python3). */
+  python?: string;
+  /** auto: bf16 on a GPU that supports it, else fp32. */
+  precision?: 'auto' | 'fp32' | 'bf16';
+}
+
+export type BackendConfig = OpenAIBackendConfig | LocalBackendConfig | HfBackendConfig;
 
 /**
  * The API key from the variable `name`: undefined when it is unset or empty (local servers need no key), unless the
@@ -77,5 +92,16 @@ export async function createGenerator(config: BackendConfig, apiKey?: string): P
         { checkpoint: config.model, ...(config.adapter !== undefined ? { adapter: config.adapter } : {}) },
         { name: config.adapter === undefined ? config.model : `${config.model}+${config.adapter}`, concurrency: config.concurrency },
       );
+    case 'hf': {
+      // Imported on demand, as llama.cpp is: only runs that use the sidecar need its client.
+      const { HfGenerator } = await import('./hf/generator.js');
+      return HfGenerator.open({
+        model: config.model,
+        batchSize: config.concurrency,
+        ...(config.adapter !== undefined ? { adapter: config.adapter } : {}),
+        ...(config.python !== undefined ? { python: config.python } : {}),
+        ...(config.precision !== undefined ? { precision: config.precision } : {}),
+      });
+    }
   }
 }

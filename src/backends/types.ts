@@ -2,6 +2,10 @@
 // prompt and its decoding parameters into one output. The OpenAI-compatible HTTP backend, the built-in engine and
 // node-llama-cpp implement it. Backends that run batches (the engine, llama.cpp) gather the
 // calls that are in flight together into one batch, which is why callers keep `concurrency` calls going at once.
+// The Trainer interface is the other verb: SFT rows in, a fine-tuned model out.
+import type { SftRow } from '../core/types.js';
+import type { LoraConfig } from '../engine/lora.js';
+import type { Schedule } from '../engine/train.js';
 
 /** Decoding parameters of one request. Together with the backend, model and prompt they key the request store. */
 export interface Decoding {
@@ -73,3 +77,60 @@ export interface Generator {
 
 /** Generation without the backend named: what the pipeline hands to code that only needs outputs (paraphrasing). */
 export type Complete = (prompt: string, decoding: Decoding, signal?: AbortSignal) => Promise<Generation>;
+
+/** A model as folders (or hub names): a Hugging Face checkpoint and, for LoRA-trained models, a PEFT adapter on top. */
+export interface ModelRef {
+  checkpoint: string;
+  adapter?: string;
+}
+
+/** Supervised fine-tuning settings (PAPER.md App. C defaults: PAPER_SFT in hf/presets.ts and the suite configs). */
+export interface SftSettings {
+  learningRate: number;
+  /** Examples per optimizer step: the B of Eq. 5. */
+  batchSize: number;
+  microBatchSize?: number;
+  epochs?: number;
+  maxSteps?: number;
+  schedule?: Schedule;
+  warmupSteps?: number;
+  /** LoRA settings; null = full fine-tuning. */
+  lora: LoraConfig | null;
+  seed: number;
+}
+
+export interface SftOutcome {
+  /** Where the trained model is. */
+  model: ModelRef;
+  steps: number;
+  firstLoss: number;
+  lastLoss: number;
+  seconds: number;
+}
+
+/** Where a training run is, after each optimizer step. */
+export interface TrainProgress {
+  /** Optimizer steps done (1-based). */
+  step: number;
+  totalSteps: number;
+  /** The step's batch loss (Eq. 5). */
+  loss: number;
+  learningRate: number;
+}
+
+/** SFT rows in, a fine-tuned model out: the built-in engine or the Hugging Face sidecar. */
+export interface Trainer {
+  /** `builtin` or `hf`. */
+  readonly engine: string;
+  /**
+   * Fine-tune `base` on the rows (PAPER.md Eq. 1 and 5) into `outDir`: a PEFT adapter folder for LoRA, a full
+   * checkpoint otherwise. `signal` stops the run; nothing is left half-written in `outDir`.
+   */
+  train(
+    base: ModelRef,
+    rows: readonly SftRow[],
+    settings: SftSettings,
+    outDir: string,
+    options?: { onStep?: (p: TrainProgress) => void; signal?: AbortSignal },
+  ): Promise<SftOutcome>;
+}

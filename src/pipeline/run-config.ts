@@ -33,6 +33,16 @@ export const runConfigSchema = z
     completion: z.enum(['output', 'answer']).default('output').describe("train on the weak model's raw output (the paper) or its canonical answer"),
     variations: z.partialRecord(z.enum(FAMILY_NAMES), z.number().int().min(1)).default({}).describe('N per family (default: 5, 2 for judgement)'),
     workers: z.number().int().min(1).max(64).default(2).describe('training jobs run in parallel (one per core)'),
+    engine: z.enum(['builtin', 'hf']).default('builtin').describe('who trains and generates: the built-in engine, or the Hugging Face sidecar (PyTorch + transformers + PEFT; see python/README.md)'),
+    hf: z
+      .object({
+        python: z.string().min(1).optional(),
+        accelerate: z.string().min(1).optional(),
+        precision: z.enum(['auto', 'fp32', 'bf16']).optional(),
+      })
+      .strict()
+      .default({})
+      .describe('engine hf: python (interpreter; default $W2S_PYTHON or .venv-hf), accelerate (single-gpu, multi-gpu, deepspeed-zero2 or a config file), precision (auto, fp32, bf16)'),
     weak_sft: sftOverrides.default({}).describe("overrides of the weak model's SFT recipe"),
     strong_sft: sftOverrides.default({}).describe("overrides of the strong model's SFT recipe"),
   })

@@ -2,6 +2,7 @@
 // process) or the Hugging Face sidecar (Python processes). The experiment's stages do not know which one runs them.
 import type { EngineDecoding, ModelRef, SftOutcome, SftSettings } from '../backends/builtin.js';
 import type { SftRow } from '../core/types.js';
+import type { RunConfig } from './run-config.js';
 
 /** Outputs for prompts, in order (greedy when the decoding's temperature is 0). */
 export type GenerateTexts = (prompts: readonly string[], decoding: EngineDecoding) => Promise<string[]>;
@@ -38,8 +39,12 @@ export interface RunEngine {
   close(): Promise<void>;
 }
 
-/** The engine a run's configuration names. */
-export async function createRunEngine(config: { workers: number }): Promise<RunEngine> {
+/** The engine a run's configuration names (each imported on demand: neither loads what the other needs). */
+export async function createRunEngine(config: Pick<RunConfig, 'engine' | 'hf' | 'workers'>): Promise<RunEngine> {
+  if (config.engine === 'hf') {
+    const { hfRunEngine } = await import('./hf-run-engine.js');
+    return hfRunEngine({ ...config.hf, workers: config.workers });
+  }
   const { builtinRunEngine } = await import('./builtin-run-engine.js');
   return builtinRunEngine(config.workers);
 }

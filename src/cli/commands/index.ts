@@ -6,6 +6,7 @@ import { registerLabel } from './label.js';
 import { registerRun } from './run.js';
 import { registerScore } from './score.js';
 import { registerServe } from './serve.js';
+import { registerTrain } from './train.js';
 
 /** Attach every sub-command to the program. */
 export function registerCommands(program: Command): void {
@@ -13,6 +14,7 @@ export function registerCommands(program: Command): void {
   registerScore(program);
   registerData(program);
   registerLabel(program);
+  registerTrain(program);
   registerEval(program);
   registerServe(program);
   registerExport(program);

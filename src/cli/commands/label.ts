@@ -27,6 +27,8 @@ const labelFlags = z.object({
   variations: count.optional(),
   concurrency: count,
   threads: count.optional(),
+  adapter: z.string().min(1).optional(),
+  python: z.string().min(1).optional(),
   limit: count.optional(),
   out: z.string().min(1),
   seed: z.coerce.number().int().nonnegative(),
@@ -58,8 +60,15 @@ export function registerLabel(program: Command): void {
     .description("ask a weak supervisor every question of a task's split under N prompt variations and write answers.jsonl")
     .requiredOption('--task <name>', `one of: ${TASK_NAMES.join(', ')}`)
     .option('--split <name>', 'train, val or test (the paper labels val)', 'val')
-    .option('--backend <name>', `${BACKEND_NAMES.join(', ')}: an OpenAI-compatible server, a GGUF file run by llama.cpp, or a checkpoint folder run by the built-in engine`, 'openai')
-    .requiredOption('--model <name>', 'the model name the server knows (openai), a .gguf file (llamacpp) or a checkpoint folder (builtin)')
+    .option(
+      '--backend <name>',
+      `${BACKEND_NAMES.join(', ')}: an OpenAI-compatible server, a GGUF file run by llama.cpp, a checkpoint folder run by the built-in engine, or a model run by PyTorch + transformers (hf)`,
+      'openai',
+    )
+    .requiredOption(
+      '--model <name>',
+      'the model name the server knows (openai), a .gguf file (llamacpp), a checkpoint folder (builtin), or a checkpoint folder, hub id or preset such as llama2-7b (hf)',
+    )
     .option('--base-url <url>', `server base URL, repeat for replicas (default: $OPENAI_BASE_URL or ${DEFAULT_BASE_URL}); no path means /v1`, collect, [])
     .option('--api <kind>', 'completions (raw prompts, as the paper) or chat (the prompt as one user message)', 'completions')
     .option('--api-key-env <name>', 'environment variable holding the API key (never written anywhere)', DEFAULT_API_KEY_ENV)
@@ -68,6 +77,8 @@ export function registerLabel(program: Command): void {
     .option('--variations <N>', "prompt variations per question (default: the task's, 5; ETHICS 2)")
     .option('--concurrency <C>', 'requests in flight at most', '16')
     .option('--threads <n>', 'llamacpp: CPU threads of llama.cpp (default: all cores)')
+    .option('--adapter <dir>', 'builtin, hf: a PEFT adapter folder on top of --model')
+    .option('--python <path>', 'hf: the Python interpreter of the sidecar (default: $W2S_PYTHON, else .venv-hf, else python3)')
     .option('--limit <K>', 'label only the first K questions of the split')
     .requiredOption('--out <dir>', 'run directory: answers.jsonl, failures.jsonl, summary.json, manifest.json, store.sqlite')
     .option('--seed <n>', 'seed of the split and of the variations', '0')
@@ -95,6 +106,7 @@ export function registerLabel(program: Command): void {
         'Exit code 1 when a request failed for good or the run stopped early; 2 for bad usage.\n\n' +
         'Example:\n' +
         '  w2s label --task mmlu --split val --model meta-llama/Llama-2-7b-hf --base-url http://localhost:8000/v1 --out runs/mmlu-weak\n' +
+        '  w2s label --task mmlu --split val --backend hf --model llama2-7b --adapter runs/weak-adapter --concurrency 32 --out runs/mmlu-weak\n' +
         '  w2s score --input runs/mmlu-weak/answers.jsonl --out runs/mmlu-weak/score --task mmlu',
     )
     .action(async (raw: Record<string, unknown>, command: Command) => {
@@ -158,7 +170,9 @@ function labelConfig(flags: LabelFlags, keyNamed: boolean, paraphraseKeyNamed: b
           retry: { ...DEFAULT_RETRY_POLICY, maxRetries: flags.retries },
           jitterSeed: flags.seed,
         }
-      : { backend: flags.backend, model, concurrency: flags.concurrency, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) };
+      : flags.backend === 'hf'
+        ? { backend: 'hf', model, concurrency: flags.concurrency, ...(flags.python !== undefined ? { python: flags.python } : {}) }
+        : { backend: flags.backend, model, concurrency: flags.concurrency, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) };
   const ownParaphraser =
     flags.paraphraseModel !== undefined || flags.paraphraseBaseUrl.length > 0 || flags.paraphraseApi !== undefined || flags.paraphraseApiKeyEnv !== undefined;
   const paraphraseBackend = backend(
@@ -181,7 +195,7 @@ function labelConfig(flags: LabelFlags, keyNamed: boolean, paraphraseKeyNamed: b
     variations: flags.variations,
     limit: flags.limit,
     out: flags.out,
-    backend: backend(flags.model, baseUrls, flags.api, flags.apiKeyEnv, keyNamed),
+    backend: withAdapter(backend(flags.model, baseUrls, flags.api, flags.apiKeyEnv, keyNamed), flags.adapter),
     decoding: {
       temperature: flags.temperature,
       maxTokens: flags.maxTokens,
@@ -192,6 +206,13 @@ function labelConfig(flags: LabelFlags, keyNamed: boolean, paraphraseKeyNamed: b
     paraphrase: { source: flags.paraphraser, ...(ownParaphraser ? { backend: paraphraseBackend } : {}) },
     failureStop: { ...DEFAULT_FAILURE_STOP, maxConsecutiveFailures: flags.maxConsecutiveFailures, maxFailureRate: flags.maxFailureRate },
   };
+}
+
+/** The labelling model with its adapter (--adapter), for the backends that load one; the paraphraser has none. */
+function withAdapter(config: BackendConfig, adapter: string | undefined): BackendConfig {
+  if (adapter === undefined) return config;
+  if (config.backend === 'builtin' || config.backend === 'hf') return { ...config, adapter };
+  throw badInput(`--adapter is for the builtin and hf backends, not ${config.backend}`, { field: '--adapter' });
 }
 
 /** A bar per stage on stderr when it is a terminal (requests done, rate, ETA, cache hits, retries, failures). */

@@ -17,6 +17,7 @@ interface RunFlags {
   tasks?: string;
   methods?: string;
   workers?: string;
+  engine?: string;
 }
 
 /** `w2s run`: the paper's whole experiment on the embedded synthetic suite, resumable, ending in a report. */
@@ -32,6 +33,7 @@ export function registerRun(program: Command): void {
     .option('--tasks <list>', 'comma-separated families: knowledge, continuation, judgement, arithmetic')
     .option('--methods <list>', 'comma-separated selection methods (see `w2s score --help`)')
     .option('--workers <n>', 'training jobs in parallel')
+    .option('--engine <name>', 'builtin (default) or hf: train and generate with PyTorch + transformers + PEFT in the Python sidecar')
     .addHelpText('after', `\nConfig file settings (flags override them):\n${settingsHelp()}\n\nKilled or interrupted? Run the same command again: finished stages are skipped.\n`)
     .action(async (flags: RunFlags) => {
       const config = parseRunConfig(mergeFlags(flags.config !== undefined ? readRunConfigFile(flags.config) : {}, flags), flags.config);
@@ -60,6 +62,7 @@ function mergeFlags(file: RunConfigInput, flags: RunFlags): RunConfigInput {
   if (flags.workers !== undefined) merged.workers = integerFlag('--workers', flags.workers);
   if (flags.tasks !== undefined) merged.tasks = list(flags.tasks);
   if (flags.methods !== undefined) merged.methods = list(flags.methods);
+  if (flags.engine !== undefined) merged.engine = flags.engine;
   return merged as RunConfigInput;
 }
 

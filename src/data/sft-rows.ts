@@ -1,0 +1,38 @@
+// Reading the SFT-rows contract (DESIGN.md): JSONL {"id", "prompt", "completion", "weight"}, the input of every Trainer.
+import { existsSync } from 'node:fs';
+import type { SftRow } from '../core/types.js';
+import { badInput } from '../errors.js';
+import { readLines } from './lines.js';
+
+/** Parse and validate one line of an SFT rows file; errors name the file, line and field. */
+export function parseSftRow(text: string, file: string, line: number): SftRow {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw badInput(`not valid JSON (${(error as Error).message})`, { file, line });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badInput('expected a JSON object', { file, line });
+  const o = value as Record<string, unknown>;
+  const fail = (field: string, expected: string): never => {
+    const got = o[field] === undefined ? 'missing' : `got ${JSON.stringify(o[field])?.slice(0, 60)}`;
+    throw badInput(`expected ${expected}, ${got}`, { file, line, field });
+  };
+  if (typeof o.id !== 'string' || o.id === '') fail('id', 'a non-empty string');
+  if (typeof o.prompt !== 'string') fail('prompt', 'a string');
+  if (typeof o.completion !== 'string') fail('completion', 'a string');
+  // Eq. 5 weights: S_prob for reweighting, 1 otherwise; a weight of 0 is allowed (the row still counts in B).
+  if (typeof o.weight !== 'number' || !Number.isFinite(o.weight) || o.weight < 0) fail('weight', 'a finite number >= 0');
+  return { id: o.id as string, prompt: o.prompt as string, completion: o.completion as string, weight: o.weight as number };
+}
+
+/** Every row of an SFT rows file (blank lines skipped); a missing or empty file is bad input. */
+export function readSftRows(file: string): SftRow[] {
+  if (!existsSync(file)) throw badInput('no such file', { file });
+  const rows: SftRow[] = [];
+  for (const { line, text } of readLines(file)) {
+    if (text.trim() !== '') rows.push(parseSftRow(text, file, line));
+  }
+  if (rows.length === 0) throw badInput('the file holds no rows', { file });
+  return rows;
+}

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { FAKE_PYTHON, readLog, tempDir } from './helpers.js';
+
+const ETHICS_VAL = 'fixtures/ethics/hf/commonsense/validation.jsonl';
+
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+const label = (...args: string[]): Promise<number> =>
+  main(['node', 'w2s', 'label', '--task', 'ethics', '--split', 'test', '--data', ETHICS_VAL, '--limit', '2', '--out', tempDir(), ...args]);
+
+describe('w2s label --backend hf (fake sidecar)', () => {
+  it('runs one generate sidecar for a preset with its adapter, the concurrency as its batch size', async () => {
+    const log = join(tempDir(), 'log.jsonl');
+    vi.stubEnv('FAKE_LOG', log);
+    const adapter = tempDir();
+    expect(await label('--backend', 'hf', '--python', FAKE_PYTHON, '--model', 'llama2-7b', '--adapter', adapter, '--concurrency', '8', '--max-tokens', '12')).toBe(0);
+    expect(stdout).toMatch(`ethics test: 2 questions x 2 variations with hf model llama2-7b: 2 complete, 0 with failures`);
+    const records = readLog(log);
+    const generate = records.filter((r) => (r.argv as string[] | undefined)?.includes('generate'));
+    expect(generate).toHaveLength(1);
+    expect(generate[0]!.argv).toEqual(['-m', 'w2s_hf', 'generate', '--model', 'meta-llama/Llama-2-7b-hf', '--batch-size', '8', '--precision', 'auto', '--adapter', adapter]);
+    const requests = records.filter((r) => r.generateRequest !== undefined).map((r) => r.generateRequest as { prompt: string; max_tokens: number; stop: string[] });
+    expect(requests).toHaveLength(4);
+    expect(requests.every((r) => r.max_tokens === 12 && r.stop.join() === '###')).toBe(true);
+  });
+
+  it('exits 2 when --adapter is given to a backend that loads none', async () => {
+    expect(await label('--backend', 'openai', '--model', 'm', '--base-url', 'http://127.0.0.1:9', '--adapter', tempDir())).toBe(2);
+    expect(stderr).toMatch(/field "--adapter": --adapter is for the builtin and hf backends, not openai/);
+  });
+
+  it('writes the outputs the sidecar answered into answers.jsonl', async () => {
+    const out = tempDir();
+    expect(await main(['node', 'w2s', 'label', '--task', 'ethics', '--split', 'test', '--data', ETHICS_VAL, '--limit', '1', '--out', out, '--backend', 'hf', '--python', FAKE_PYTHON, '--model', 'm'])).toBe(0);
+    const answers = readFileSync(join(out, 'answers.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; output: string });
+    expect(answers.map((a) => a.output)).toEqual(answers.map((a) => `echo:${a.prompt}`.slice(0, 128).split('###')[0]));
+  });
+});

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { isModelPreset, MODEL_PAIRS, MODEL_PRESETS, PAPER_SFT, resolveModelName } from '../../../src/backends/hf/presets.js';
+import { PAPER_LORA } from '../../../src/engine/lora.js';
+
+describe('model presets', () => {
+  it("map the paper's four models to their hub ids and leave other names alone", () => {
+    expect(resolveModelName('llama2-7b')).toBe('meta-llama/Llama-2-7b-hf');
+    expect(resolveModelName('llama2-13b')).toBe('meta-llama/Llama-2-13b-hf');
+    expect(resolveModelName('mistral-7b')).toBe('mistralai/Mistral-7B-v0.1');
+    expect(resolveModelName('llama3-8b')).toBe('meta-llama/Meta-Llama-3-8B');
+    for (const name of ['meta-llama/Llama-2-7b-hf', 'runs/exp/weak', '/abs/model', 'Llama2-7B', 'toString', 'constructor']) {
+      expect(resolveModelName(name)).toBe(name);
+      expect(isModelPreset(name)).toBe(false);
+    }
+  });
+
+  it("list the paper's weak -> strong pairs, every name a preset", () => {
+    expect(MODEL_PAIRS.map((p) => `${p.weak}->${p.strong}`)).toEqual(['llama2-7b->llama2-13b', 'llama2-7b->mistral-7b', 'llama2-7b->llama3-8b', 'mistral-7b->llama3-8b']);
+    for (const pair of MODEL_PAIRS) expect(Object.keys(MODEL_PRESETS)).toEqual(expect.arrayContaining([pair.weak, pair.strong]));
+  });
+
+  it("hold App. C's training settings", () => {
+    expect(PAPER_SFT).toEqual({ learningRate: 5e-5, batchSize: 24, epochs: 3, schedule: 'linear', warmupSteps: 0, lora: PAPER_LORA, seed: 0 });
+    expect(PAPER_SFT.lora).toEqual({ r: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'v_proj'] });
+  });
+});

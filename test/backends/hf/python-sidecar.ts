@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/*
+ * Running the Hugging Face sidecar (python/w2s_hf) from tests: the interpreter (W2S_HF_PYTHON, else the .venv-hf of
+ * python/setup-venv.sh), the environment the TypeScript side gives it, and its stdout parsed as JSON-line events.
+ */
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const PYTHON = process.env.W2S_HF_PYTHON ?? join(ROOT, '.venv-hf', 'bin', 'python');
+export const pythonAvailable = existsSync(PYTHON);
+/** `W2S_PARITY=require` turns a missing interpreter into a failure instead of a skip. */
+export const parityRequired = process.env.W2S_PARITY === 'require';
+
+export type SidecarEvent = Record<string, unknown>;
+
+export interface PythonRun {
+  status: number | null;
+  /** Every stdout line, parsed (a line that is not JSON fails the run's parse: stdout carries events only). */
+  events: SidecarEvent[];
+  stdout: string;
+  stderr: string;
+}
+
+/** The sidecar's environment: its package on PYTHONPATH, no tokenizer threads, one BLAS thread each, offline. */
+export function sidecarEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const pythonPath = [join(ROOT, 'python'), process.env.PYTHONPATH].filter((p) => p).join(':');
+  return {
+    ...process.env,
+    PYTHONPATH: pythonPath,
+    TOKENIZERS_PARALLELISM: 'false',
+    PYTHONUNBUFFERED: '1',
+    OMP_NUM_THREADS: '1',
+    OPENBLAS_NUM_THREADS: '2',
+    HF_HUB_OFFLINE: '1',
+    TRANSFORMERS_VERBOSITY: 'error',
+    ...extra,
+  };
+}
+
+export interface RunOptions {
+  input?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Called with each event as it arrives, and a way to signal the process (to test interruption). */
+  onEvent?: (event: SidecarEvent, signal: (name: NodeJS.Signals) => void) => void;
+}
+
+/** Runs the interpreter with `args` (stdin from `input`), resolving when it exits. */
+export function runPython(args: string[], options: RunOptions = {}): Promise<PythonRun> {
+  return new Promise((done, fail) => {
+    const child = spawn(PYTHON, args, { cwd: ROOT, env: sidecarEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let pending = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (!options.onEvent) return;
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') options.onEvent(JSON.parse(line) as SidecarEvent, (name) => child.kill(name));
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', fail);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      try {
+        const events = stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as SidecarEvent);
+        done({ status, events, stdout, stderr });
+      } catch (err) {
+        fail(new Error(`stdout is not JSON lines (${(err as Error).message}):\n${stdout}\n${stderr}`));
+      }
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** `python -m w2s_hf <args>`. */
+export function runSidecar(args: string[], options: RunOptions = {}): Promise<PythonRun> {
+  return runPython(['-m', 'w2s_hf', ...args], options);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * `python -m w2s_hf <args>` as `processes` data-parallel ranks on this machine, with the variables torchrun would
+ * set (accelerate then uses the gloo backend on CPUs). Rank 0's run comes first.
+ */
+export async function runRanks(processes: number, args: string[]): Promise<PythonRun[]> {
+  const port = String(await freePort());
+  return Promise.all(
+    Array.from({ length: processes }, (_, rank) =>
+      runSidecar(args, {
+        env: {
+          RANK: String(rank),
+          LOCAL_RANK: String(rank),
+          WORLD_SIZE: String(processes),
+          LOCAL_WORLD_SIZE: String(processes),
+          MASTER_ADDR: '127.0.0.1',
+          MASTER_PORT: port,
+        },
+      }),
+    ),
+  );
+}
+
+/** The events named `name`, in order. */
+export function eventsNamed(run: PythonRun, name: string): SidecarEvent[] {
+  return run.events.filter((e) => e.event === name);
+}
+
+/** What a run printed, for assertion messages. */
+export function report(run: PythonRun): string {
+  return `exit ${run.status}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr.slice(-4000)}`;
+}
