@@ -17,8 +17,8 @@ import { loadCheckpoint, saveCheckpoint } from '../dist/engine/checkpoint.js';
 import { generate } from '../dist/engine/generate.js';
 import { getKernels } from '../dist/engine/kernels/index.js';
 import { LlamaModel } from '../dist/engine/model.js';
+import { promptIds, sftExamples } from '../dist/engine/sft-encoding.js';
 import { train } from '../dist/engine/train.js';
-import { encodeExamples, encodePrompts } from '../dist/tasks/synthetic/encode.js';
 import { FAMILY_NAMES } from '../dist/tasks/synthetic/family.js';
 import { getFamily } from '../dist/tasks/synthetic/families.js';
 import { pretrainBase } from '../dist/tasks/synthetic/pretrain.js';
@@ -58,7 +58,7 @@ async function base(role, dir) {
 }
 
 async function sft(model, rows, recipe, seed, key) {
-  const examples = await encodeExamples(tokenizer, rows);
+  const examples = await sftExamples(tokenizer, rows.map((r) => ({ ...r, weight: r.weight ?? 1 })));
   const start = performance.now();
   let tokens = 0;
   train(model, examples, {
@@ -76,7 +76,7 @@ async function sft(model, rows, recipe, seed, key) {
 }
 
 async function outputs(model, prompts) {
-  const ids = await encodePrompts(tokenizer, prompts);
+  const ids = await promptIds(tokenizer, prompts);
   const start = performance.now();
   const gens = generate(model, ids, { maxNewTokens: 8, batchSize: 64, padTokenId: tokenizer.padId ?? 0, eosTokenIds: [tokenizer.eosId] });
   (timing.generate ??= []).push({ prompts: prompts.length, seconds: (performance.now() - start) / 1000 });

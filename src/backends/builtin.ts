@@ -5,9 +5,9 @@ import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint.js';
 import { generate } from '../engine/generate.js';
 import { getKernels } from '../engine/kernels/index.js';
 import { LoraAdapter } from '../engine/lora.js';
-import type { ClmExample } from '../engine/loss.js';
 import { LlamaModel } from '../engine/model.js';
 import { loadAdapter, saveAdapter } from '../engine/peft.js';
+import { promptIds, sftExamples } from '../engine/sft-encoding.js';
 import type { HfTokenizer } from '../engine/tokenizer.js';
 import { train, type StepInfo } from '../engine/train.js';
 import { badInput } from '../errors.js';
@@ -15,6 +15,9 @@ import type { SftRow } from '../core/types.js';
 import { byteLevelDecoder } from '../engine/byte-level-decode.js';
 import { firstStop } from './stops.js';
 import type { Decoding, ModelRef, SftOutcome, SftSettings } from './types.js';
+
+// The encoding is the engine's; callers of this module have always found it here.
+export { promptIds, sftExamples } from '../engine/sft-encoding.js';
 
 export type { ModelRef, SftOutcome, SftSettings } from './types.js';
 
@@ -53,26 +56,6 @@ export function loadModel(ref: ModelRef): LoadedModel {
     model.attachLora(adapter);
   }
   return { model, tokenizer: ckpt.tokenizer };
-}
-
-/**
- * Tokenize SFT rows as `<bos> prompt completion <eos>` (bos and eos when the tokenizer has them, as Llama's do):
- * the bos and prompt are context, the completion and eos are what the loss sees.
- */
-export async function sftExamples(tokenizer: HfTokenizer, rows: readonly Pick<SftRow, 'prompt' | 'completion' | 'weight'>[]): Promise<ClmExample[]> {
-  const prompts = await promptIds(tokenizer, rows.map((r) => r.prompt));
-  const completions = await tokenizer.encodeBatch(rows.map((r) => r.completion));
-  const eos = tokenizer.eosId === null ? [] : [tokenizer.eosId];
-  return rows.map((row, i) => {
-    const prompt = prompts[i] as number[];
-    return { ids: [...prompt, ...(completions[i] as number[]), ...eos], promptLength: prompt.length, weight: row.weight };
-  });
-}
-
-/** Prompt token ids with the bos token first when the tokenizer has one: the same prefix training examples have. */
-export async function promptIds(tokenizer: HfTokenizer, prompts: readonly string[]): Promise<number[][]> {
-  const bos = tokenizer.bosId === null ? [] : [tokenizer.bosId];
-  return (await tokenizer.encodeBatch([...prompts])).map((ids) => [...bos, ...ids]);
 }
 
 /**

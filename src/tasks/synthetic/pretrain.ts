@@ -5,9 +5,9 @@ import { parseLlamaConfig } from '../../engine/config.js';
 import type { Kernels } from '../../engine/kernels/types.js';
 import { LlamaModel } from '../../engine/model.js';
 import type { HfTokenizer } from '../../engine/tokenizer.js';
+import { sftExamples } from '../../engine/sft-encoding.js';
 import { type StepInfo, type TrainOptions, train } from '../../engine/train.js';
 import { type BaseRole, worldCorpus } from './corpus.js';
-import { encodeExamples } from './encode.js';
 import type { ModelRecipe, SuiteConfig } from './suite.js';
 import type { World } from './world.js';
 
@@ -53,7 +53,7 @@ export async function pretrainBase(
   const recipe = suite[base];
   const { steps, batchSize } = recipe.pretrain;
   const docs = worldCorpus(world, base, renderingsFor(world, base, suite, steps, batchSize), suite.corpus, suite.pretrainSeed);
-  const examples = await encodeExamples(tokenizer, docs);
+  const examples = await sftExamples(tokenizer, docs.map((d) => ({ prompt: d.prompt, completion: d.completion, weight: 1 })));
   const model = LlamaModel.init(baseModelConfig(recipe, tokenizer), kernels, suite.pretrainSeed);
   const start = performance.now();
   let tokens = 0;

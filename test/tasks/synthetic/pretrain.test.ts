@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { portableKernels } from '../../../src/engine/kernels/portable.js';
 import { evaluateLoss } from '../../../src/engine/train.js';
 import { worldCorpus } from '../../../src/tasks/synthetic/corpus.js';
-import { encodeExamples } from '../../../src/tasks/synthetic/encode.js';
+import { sftExamples } from '../../../src/engine/sft-encoding.js';
 import { baseModelConfig, pretrainBase } from '../../../src/tasks/synthetic/pretrain.js';
 import { SUITE_QUICK, type SuiteConfig } from '../../../src/tasks/synthetic/suite.js';
 import { suiteTokenizer } from '../../../src/tasks/synthetic/vocabulary.js';
@@ -24,7 +24,7 @@ describe('pretrainBase', () => {
   it('pretrains a tiny base on the world corpus: the loss on held-out renderings falls', async () => {
     const world = smallWorld();
     const tokenizer = suiteTokenizer(world);
-    const heldOut = await encodeExamples(tokenizer, worldCorpus(world, 'weak', 1, suite.corpus, 99).slice(0, 64));
+    const heldOut = await sftExamples(tokenizer, worldCorpus(world, 'weak', 1, suite.corpus, 99).slice(0, 64).map((d) => ({ ...d, weight: 1 })));
     const untrained = LlamaModel.init(baseModelConfig(suite.weak, tokenizer), portableKernels, suite.pretrainSeed);
     const before = evaluateLoss(untrained, heldOut);
     const result = await pretrainBase(world, tokenizer, suite, 'weak', portableKernels);
