@@ -113,6 +113,15 @@ describe('w2s train (builtin engine, in process)', () => {
   });
 });
 
+describe('w2s train --help', () => {
+  it("names the paper's defaults, the model presets with their hub ids, and the paper's four pairs", async () => {
+    expect(await w2s('--help')).toBe(0);
+    expect(stdout).toMatch(/Defaults are the paper's \(App\. C\)/);
+    expect(stdout).toMatch(/^ {2}mistral-7b {2}mistralai\/Mistral-7B-v0\.1$/m);
+    expect(stdout).toContain("The paper's pairs (weak -> strong): llama2-7b -> llama2-13b, llama2-7b -> mistral-7b, llama2-7b -> llama3-8b, mistral-7b -> llama3-8b.");
+  });
+});
+
 describe('w2s train --engine hf (fake sidecar, in process)', () => {
   it('hands the settings to the sidecar and records its report in train.json', async () => {
     const out = join(dir(), 'hf-adapter');

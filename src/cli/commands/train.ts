@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BuiltinTrainer } from '../../backends/builtin-trainer.js';
-import { PAPER_SFT } from '../../backends/hf/presets.js';
+import { MODEL_PAIRS, MODEL_PRESETS, PAPER_SFT } from '../../backends/hf/presets.js';
 import { ACCELERATE_CONFIGS, accelerateConfigFile } from '../../backends/hf/train-request.js';
 import { HfTrainer, modelLocation } from '../../backends/hf/trainer.js';
 import type { ModelRef, SftSettings, Trainer } from '../../backends/types.js';
@@ -78,6 +78,8 @@ export function registerTrain(program: Command): void {
         'batch 24; 3 epochs; linear decay. The model and train.json (settings, losses, engine, seconds) appear in --out\n' +
         'together when training ends; Ctrl-C stops it and leaves nothing behind. Exit code 2 for bad input (the message\n' +
         'names the file, line and field), 1 for other failures.\n\n' +
+        `Presets (--engine hf; the weights come from your Hugging Face cache):\n${Object.entries(MODEL_PRESETS).map(([name, id]) => `  ${name.padEnd(11)} ${id}`).join('\n')}\n` +
+        `The paper's pairs (weak -> strong): ${MODEL_PAIRS.map((p) => `${p.weak} -> ${p.strong}`).join(', ')}.\n\n` +
         'Examples:\n' +
         '  w2s train --base runs/exp/bases/strong --rows runs/exp/score/sft-reweight.jsonl --out runs/exp/strong-reweight\n' +
         '  w2s train --engine hf --base mistral-7b --rows runs/mmlu/score/sft-reweight.jsonl --out runs/mmlu/mistral-reweight \\\n' +
