@@ -1,18 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureStdio } from '../helpers/stdio.js';
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureStdio();
 
 /** An answers file whose variant-0 answers are right for the first `correct` of `n` questions (plus noise rows). */
 function answers(dir: string, name: string, n: number, correct: number, extra: object = {}): string {
@@ -45,7 +38,7 @@ describe('w2s eval', () => {
     expect(byModel.ceiling).toMatchObject({ accuracy: 0.9 });
     expect(byModel.filter?.pgr).toBeCloseTo((0.7 - 0.4) / (0.9 - 0.4), 12);
     expect(byModel.naive?.pgr).toBeCloseTo((0.5 - 0.4) / (0.9 - 0.4), 12);
-    expect(stdout).toMatch(/filter\s+0\.7000\s+10\s+0\.600/);
+    expect(io.stdout).toMatch(/filter\s+0\.7000\s+10\s+0\.600/);
   });
 
   it('says PGR is undefined, never a number, when the ceiling does not beat the weak model', async () => {
@@ -54,7 +47,7 @@ describe('w2s eval', () => {
     expect(await main(['node', 'w2s', 'eval', '--weak', answers(dir, 'w.jsonl', 4, 3), '--ceiling', answers(dir, 'c.jsonl', 4, 2), '--strong', `s=${answers(dir, 's.jsonl', 4, 4)}`, '--out', out])).toBe(0);
     const s = (JSON.parse(readFileSync(out, 'utf8')) as { rows: { model: string; pgr: number | null; pgr_note?: string }[] }).rows.find((r) => r.model === 's');
     expect(s).toMatchObject({ pgr: null, pgr_note: expect.stringMatching(/^undefined: ceiling/) });
-    expect(stdout).toMatch(/s\s+1\.0000\s+4\s+undefined: ceiling/);
+    expect(io.stdout).toMatch(/s\s+1\.0000\s+4\s+undefined: ceiling/);
   });
 
   it('parses outputs with --task where lines have no answer', async () => {
@@ -79,7 +72,7 @@ describe('w2s eval', () => {
     writeFileSync(file, JSON.stringify(row) + '\n');
     const out = join(dir, 't.json');
     expect(await main(['node', 'w2s', 'eval', '--weak', file, '--out', out])).toBe(2);
-    expect(stderr).toMatch(message);
+    expect(io.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -89,8 +82,8 @@ describe('w2s eval', () => {
     const row = JSON.stringify({ id: 'a', variant: 0, prompt: 'p', output: 'o', answer: 'x', gold: 'x' });
     writeFileSync(file, `${row}\n${row}\n`);
     expect(await main(['node', 'w2s', 'eval', '--weak', file])).toBe(2);
-    expect(stderr).toMatch(/line 2, field "id": question "a" has a second variant-0 row/);
+    expect(io.stderr).toMatch(/line 2, field "id": question "a" has a second variant-0 row/);
     expect(await main(['node', 'w2s', 'eval', '--weak', answers(dir, 'w.jsonl', 2, 1), '--strong', 'nameonly'])).toBe(2);
-    expect(stderr).toMatch(/field "--strong": expected name=answers/);
+    expect(io.stderr).toMatch(/field "--strong": expected name=answers/);
   });
 });

@@ -2,22 +2,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { hash, startMockOpenAI, type MockOptions, type MockServer } from '../backends/mock-openai.js';
 import { ETHICS_VAL, MMLU_VAL, readAnswers, readJsonl, tempDir } from '../pipeline/label-helpers.js';
+import { captureStdio } from '../helpers/stdio.js';
 
 const servers: MockServer[] = [];
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-});
+const io = captureStdio();
 afterEach(async () => {
-  vi.restoreAllMocks();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 async function mock(options: MockOptions = {}): Promise<MockServer> {
@@ -37,17 +30,17 @@ describe('w2s label (CLI)', () => {
     const server = await mock();
     const out = tempDir();
     expect(await main(['node', 'w2s', ...labelArgs(server.baseUrl, out, ['--concurrency', '4'])])).toBe(0);
-    expect(stdout).toMatch(/mmlu val: 21 questions x 5 variations with openai model weak-7b: 21 complete, 0 with failures/);
-    expect(stdout).toMatch(/requests: 105 \(105 sent, 0 from the store\); retries: 0; failed: 0/);
-    expect(stdout).toMatch(/unparseable outputs: \d+/);
+    expect(io.stdout).toMatch(/mmlu val: 21 questions x 5 variations with openai model weak-7b: 21 complete, 0 with failures/);
+    expect(io.stdout).toMatch(/requests: 105 \(105 sent, 0 from the store\); retries: 0; failed: 0/);
+    expect(io.stdout).toMatch(/unparseable outputs: \d+/);
     for (const name of ['answers.jsonl', 'failures.jsonl', 'summary.json', 'manifest.json', 'store.sqlite']) expect(existsSync(join(out, name))).toBe(true);
     expect(readdirSync(out).filter((name) => name.startsWith('.w2s-staging'))).toEqual([]);
     expect(server.maxInFlight).toBeLessThanOrEqual(4);
 
-    stdout = '';
+    io.stdout = '';
     expect(await main(['node', 'w2s', 'score', '--input', join(out, 'answers.jsonl'), '--out', join(out, 'score'), '--task', 'mmlu'])).toBe(0);
-    expect(stdout).toMatch(/21 questions, 105 answers/);
-    expect(stdout).toMatch(/weak-label accuracy \(original prompt\)/);
+    expect(io.stdout).toMatch(/21 questions, 105 answers/);
+    expect(io.stdout).toMatch(/weak-label accuracy \(original prompt\)/);
   });
 
   it('takes the stop strings, the decoding seed and the chat API from the command line', async () => {
@@ -71,8 +64,8 @@ describe('w2s label (CLI)', () => {
     const failures = readJsonl(join(out, 'failures.jsonl')) as { reason: string; message: string }[];
     expect(failures.length).toBeGreaterThan(0);
     expect(failures.every((f) => f.reason === 'http-400' && f.message === 'HTTP 400: context too long')).toBe(true);
-    expect(stderr).toMatch(/w2s: \d+ of 21 questions have failed requests \(see .*failures.jsonl\); answers.jsonl holds the \d+ complete ones/);
-    expect(stdout).toMatch(/failed: \d+ \(http-400 \d+\)/);
+    expect(io.stderr).toMatch(/w2s: \d+ of 21 questions have failed requests \(see .*failures.jsonl\); answers.jsonl holds the \d+ complete ones/);
+    expect(io.stdout).toMatch(/failed: \d+ \(http-400 \d+\)/);
     expect(readAnswers(out).length).toBeGreaterThan(0);
   });
 
@@ -80,8 +73,8 @@ describe('w2s label (CLI)', () => {
     const server = await mock({ fault: () => ({ kind: 'status', status: 502 }) });
     const out = tempDir();
     expect(await main(['node', 'w2s', ...labelArgs(server.baseUrl, out, ['--max-consecutive-failures', '3', '--retries', '1'])])).toBe(1);
-    expect(stderr).toMatch(/w2s: stopped: \d+ requests in a row failed \(last: http-502: HTTP 502: injected 502\)\. Every answer received is kept in .*store\.sqlite/);
-    expect(stdout).toMatch(/retries: \d+ \(http-502 \d+\)/);
+    expect(io.stderr).toMatch(/w2s: stopped: \d+ requests in a row failed \(last: http-502: HTTP 502: injected 502\)\. Every answer received is kept in .*store\.sqlite/);
+    expect(io.stdout).toMatch(/retries: \d+ \(http-502 \d+\)/);
     expect(existsSync(join(out, 'answers.jsonl'))).toBe(false);
   });
 
@@ -96,8 +89,8 @@ describe('w2s label (CLI)', () => {
   ])('exits 2 on %s without sending anything', async (_case, args, message) => {
     const server = await mock();
     expect(await main(['node', 'w2s', ...args(server.baseUrl, tempDir())])).toBe(2);
-    expect(stderr).toMatch(message);
-    expect(stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(io.stderr).toMatch(message);
+    expect(io.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { SftRow } from '../../src/core/types.js';
 import { FAKE_PYTHON, readLog } from '../backends/hf/helpers.js';
 import { trainTinyLm } from '../engine/tiny-lm.js';
+import { captureStdio } from '../helpers/stdio.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'w2s-train-cli-'));
 const ROWS: SftRow[] = Array.from({ length: 10 }, (_, i) => ({ id: `r${i}`, prompt: i % 2 ? 'red orange' : 'one two', completion: i % 2 ? ' yellow .' : ' three .', weight: i % 4 === 0 ? 0.2 : 1 }));
@@ -19,15 +20,7 @@ beforeAll(async () => {
   writeFileSync(rows, ROWS.map((r) => JSON.stringify(r)).join('\n') + '\n');
 });
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureStdio();
 
 const w2s = (...args: string[]): Promise<number> => main(['node', 'w2s', 'train', ...args]);
 
@@ -55,8 +48,8 @@ describe('w2s train (builtin engine, in process)', () => {
     expect(record.losses).toHaveLength(3);
     expect(record.seconds).toBeGreaterThan(0);
     expect(record.hf).toBeUndefined();
-    expect(stdout).toMatch(new RegExp(`trained ${checkpoint} on 10 rows with the builtin engine: 3 steps, loss \\d\\.\\d{4} -> \\d\\.\\d{4}`));
-    expect(stdout).toMatch(`wrote ${out}: a LoRA adapter on ${checkpoint}, with train.json`);
+    expect(io.stdout).toMatch(new RegExp(`trained ${checkpoint} on 10 rows with the builtin engine: 3 steps, loss \\d\\.\\d{4} -> \\d\\.\\d{4}`));
+    expect(io.stdout).toMatch(`wrote ${out}: a LoRA adapter on ${checkpoint}, with train.json`);
     const adapter = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
     expect(adapter).toMatchObject({ r: 16, lora_alpha: 32, base_model_name_or_path: checkpoint });
   });
@@ -67,7 +60,7 @@ describe('w2s train (builtin engine, in process)', () => {
     writeFileSync(join(out, 'old.txt'), 'old');
     const args = ['--base', checkpoint, '--rows', rows, '--out', out, '--full', '--max-steps', '2', '--learning-rate', '1e-3'];
     expect(await w2s(...args)).toBe(2);
-    expect(stderr).toMatch(`${out}, field "--out": the folder exists and is not empty; choose another or pass --overwrite`);
+    expect(io.stderr).toMatch(`${out}, field "--out": the folder exists and is not empty; choose another or pass --overwrite`);
     expect(await w2s(...args, '--overwrite')).toBe(0);
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'train.json']));
     expect(existsSync(join(out, 'old.txt'))).toBe(false);
@@ -83,7 +76,7 @@ describe('w2s train (builtin engine, in process)', () => {
     writeFileSync(bad, `${JSON.stringify(ROWS[0])}\n${line}\n`);
     const out = join(dir(), 'never');
     expect(await w2s('--base', checkpoint, '--out', out, ...args(bad))).toBe(2);
-    expect(stderr).toMatch(message);
+    expect(io.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -99,26 +92,26 @@ describe('w2s train (builtin engine, in process)', () => {
   ])('exits 2 on bad flags %j', async (extra, message) => {
     const out = join(dir(), 'never');
     expect(await w2s('--base', checkpoint, '--rows', rows, '--out', out, ...extra)).toBe(2);
-    expect(stderr).toMatch(message);
+    expect(io.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
   });
 
   it('refuses a hub id with the builtin engine, --out equal to --base, and a missing rows file', async () => {
     expect(await w2s('--base', 'llama2-7b', '--rows', rows, '--out', join(dir(), 'x'))).toBe(2);
-    expect(stderr).toMatch(/field "--base": the builtin engine trains a checkpoint folder; for hub ids and presets use --engine hf/);
+    expect(io.stderr).toMatch(/field "--base": the builtin engine trains a checkpoint folder; for hub ids and presets use --engine hf/);
     expect(await w2s('--base', checkpoint, '--rows', rows, '--out', checkpoint, '--overwrite')).toBe(2);
-    expect(stderr).toMatch(/field "--out": --out is the base model/);
+    expect(io.stderr).toMatch(/field "--out": --out is the base model/);
     expect(await w2s('--base', checkpoint, '--rows', '/no/rows.jsonl', '--out', join(dir(), 'x'))).toBe(2);
-    expect(stderr).toMatch(/\/no\/rows\.jsonl: no such file/);
+    expect(io.stderr).toMatch(/\/no\/rows\.jsonl: no such file/);
   });
 });
 
 describe('w2s train --help', () => {
   it("names the paper's defaults, the model presets with their hub ids, and the paper's four pairs", async () => {
     expect(await w2s('--help')).toBe(0);
-    expect(stdout).toMatch(/Defaults are the paper's \(App\. C\)/);
-    expect(stdout).toMatch(/^ {2}mistral-7b {2}mistralai\/Mistral-7B-v0\.1$/m);
-    expect(stdout).toContain("The paper's pairs (weak -> strong): llama2-7b -> llama2-13b, llama2-7b -> mistral-7b, llama2-7b -> llama3-8b, mistral-7b -> llama3-8b.");
+    expect(io.stdout).toMatch(/Defaults are the paper's \(App\. C\)/);
+    expect(io.stdout).toMatch(/^ {2}mistral-7b {2}mistralai\/Mistral-7B-v0\.1$/m);
+    expect(io.stdout).toContain("The paper's pairs (weak -> strong): llama2-7b -> llama2-13b, llama2-7b -> mistral-7b, llama2-7b -> llama3-8b, mistral-7b -> llama3-8b.");
   });
 });
 

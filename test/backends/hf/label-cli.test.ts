@@ -1,23 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { FAKE_PYTHON, readLog, tempDir } from './helpers.js';
+import { captureStdio } from '../../helpers/stdio.js';
 
 const ETHICS_VAL = 'fixtures/ethics/hf/commonsense/validation.jsonl';
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
+const io = captureStdio();
 
 const label = (...args: string[]): Promise<number> =>
   main(['node', 'w2s', 'label', '--task', 'ethics', '--split', 'test', '--data', ETHICS_VAL, '--limit', '2', '--out', tempDir(), ...args]);
@@ -28,7 +18,7 @@ describe('w2s label --backend hf (fake sidecar)', () => {
     vi.stubEnv('FAKE_LOG', log);
     const adapter = tempDir();
     expect(await label('--backend', 'hf', '--python', FAKE_PYTHON, '--model', 'llama2-7b', '--adapter', adapter, '--concurrency', '8', '--max-tokens', '12')).toBe(0);
-    expect(stdout).toMatch(`ethics test: 2 questions x 2 variations with hf model llama2-7b: 2 complete, 0 with failures`);
+    expect(io.stdout).toMatch(`ethics test: 2 questions x 2 variations with hf model llama2-7b: 2 complete, 0 with failures`);
     const records = readLog(log);
     const generate = records.filter((r) => (r.argv as string[] | undefined)?.includes('generate'));
     expect(generate).toHaveLength(1);
@@ -40,7 +30,7 @@ describe('w2s label --backend hf (fake sidecar)', () => {
 
   it('exits 2 when --adapter is given to a backend that loads none', async () => {
     expect(await label('--backend', 'openai', '--model', 'm', '--base-url', 'http://127.0.0.1:9', '--adapter', tempDir())).toBe(2);
-    expect(stderr).toMatch(/field "--adapter": --adapter is for the builtin and hf backends, not openai/);
+    expect(io.stderr).toMatch(/field "--adapter": --adapter is for the builtin and hf backends, not openai/);
   });
 
   it('writes the outputs the sidecar answered into answers.jsonl', async () => {
