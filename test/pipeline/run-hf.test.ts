@@ -11,10 +11,11 @@ import { HfGenerator } from '../../src/backends/hf/generator.js';
 import { PACKAGE_ROOT } from '../../src/backends/hf/python.js';
 import type { AnswerRecord } from '../../src/core/types.js';
 import { ANSWER_DECODING } from '../../src/pipeline/weak-labels.js';
+import { HF_PYTHON, hfPythonAvailable, parityRequired } from '../helpers/hf-python.js';
 
-const PYTHON = process.env.W2S_PYTHON?.trim() || join(PACKAGE_ROOT, '.venv-hf', 'bin', 'python');
-const available = existsSync(PYTHON);
-const required = process.env.W2S_PARITY === 'require';
+const PYTHON = HF_PYTHON;
+const available = hfPythonAvailable;
+const required = parityRequired;
 const bin = join(PACKAGE_ROOT, 'bin', 'w2s.js');
 
 describe.runIf(available || required)('w2s run --engine hf (quick suite, CPU)', () => {

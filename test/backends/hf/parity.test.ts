@@ -32,7 +32,7 @@ import {
  * norm and second loss equal the engine's for the same batch (Eq. 1 and 5, LoRA and full, with accumulation); the
  * adapter it writes gives the same logits in both; two data-parallel processes train exactly as one; greedy outputs,
  * finish reasons and log-likelihoods equal the engine's; bad input exits 2 and writes nothing. Needs .venv-hf
- * (python/setup-venv.sh) or W2S_HF_PYTHON; skipped without it unless W2S_PARITY=require.
+ * (python/setup-venv.sh) or $W2S_PYTHON; skipped without it unless W2S_PARITY=require.
  */
 
 const TOLERANCE = 1e-4;
@@ -169,7 +169,7 @@ describe.skipIf(!pythonAvailable && !parityRequired)('the Hugging Face sidecar a
   });
 
   it('finds its Python when parity is required', () => {
-    expect(pythonAvailable, `no Python at ${PYTHON} (run bash python/setup-venv.sh, or set W2S_HF_PYTHON)`).toBe(true);
+    expect(pythonAvailable, `no Python at ${PYTHON} (run bash python/setup-venv.sh, or set W2S_PYTHON)`).toBe(true);
   });
 
   it('loads our checkpoint in LlamaForCausalLM and AutoTokenizer: the same token ids, and logits within 1e-4', async () => {

@@ -1,19 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HF_PYTHON } from '../../helpers/hf-python.js';
 
 /*
- * Running the Hugging Face sidecar (python/w2s_hf) from tests: the interpreter (W2S_HF_PYTHON, else the .venv-hf of
- * python/setup-venv.sh), the environment the TypeScript side gives it, and its stdout parsed as JSON-line events.
+ * Running the Hugging Face sidecar (python/w2s_hf) from tests: the interpreter (test/helpers/hf-python.ts), the
+ * environment the TypeScript side gives it, and its stdout parsed as JSON-line events.
  */
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const PYTHON = process.env.W2S_HF_PYTHON ?? join(ROOT, '.venv-hf', 'bin', 'python');
-export const pythonAvailable = existsSync(PYTHON);
-/** `W2S_PARITY=require` turns a missing interpreter into a failure instead of a skip. */
-export const parityRequired = process.env.W2S_PARITY === 'require';
+export { hfPythonAvailable as pythonAvailable, parityRequired } from '../../helpers/hf-python.js';
+export const PYTHON = HF_PYTHON;
 
 export type SidecarEvent = Record<string, unknown>;
 

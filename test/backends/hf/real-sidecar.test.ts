@@ -6,7 +6,6 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { completeIds, generateTexts, loadModel, promptIds, type LoadedModel } from '../../../src/backends/builtin.js';
 import { BuiltinTrainer } from '../../../src/backends/builtin-trainer.js';
 import { HfGenerator } from '../../../src/backends/hf/generator.js';
-import { PACKAGE_ROOT } from '../../../src/backends/hf/python.js';
 import { HfTrainer } from '../../../src/backends/hf/trainer.js';
 import type { Decoding, SftSettings } from '../../../src/backends/types.js';
 import { main } from '../../../src/cli/main.js';
@@ -14,6 +13,7 @@ import type { SftRow } from '../../../src/core/types.js';
 import { scoreContinuations } from '../../../src/engine/generate.js';
 import { PROMPTS, trainTinyLm } from '../../engine/tiny-lm.js';
 import { alive, until } from './helpers.js';
+import { HF_PYTHON, hfPythonAvailable, parityRequired } from '../../helpers/hf-python.js';
 
 /*
  * The TypeScript client against the real sidecar (python/w2s_hf) on CPU, on a checkpoint our engine trained: HfTrainer
@@ -22,9 +22,9 @@ import { alive, until } from './helpers.js';
  * skipped without it unless W2S_PARITY=require.
  */
 
-const PYTHON = process.env.W2S_PYTHON?.trim() || join(PACKAGE_ROOT, '.venv-hf', 'bin', 'python');
-const available = existsSync(PYTHON);
-const required = process.env.W2S_PARITY === 'require';
+const PYTHON = HF_PYTHON;
+const available = hfPythonAvailable;
+const required = parityRequired;
 const ENV = { OMP_NUM_THREADS: '2', HF_HUB_OFFLINE: '1', TRANSFORMERS_VERBOSITY: 'error' };
 const ETHICS_VAL = 'fixtures/ethics/hf/commonsense/validation.jsonl';
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { loadAdapter, loraParamShapes, saveAdapter } from '../../../src/engine/p
 import { readSafetensors, writeSafetensors } from '../../../src/engine/safetensors.js';
 import { HfTokenizer } from '../../../src/engine/tokenizer.js';
 import { type Digest, type Expected, float32Digest, gpt2Dir, tempDir } from './helpers.js';
+import { HF_PYTHON, hfPythonAvailable, parityRequired } from '../../helpers/hf-python.js';
 
 /*
  * Two-way parity with the Hugging Face Python libraries (parity/formats/check_formats.py): files we write are read by
@@ -22,9 +23,9 @@ import { type Digest, type Expected, float32Digest, gpt2Dir, tempDir } from './h
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const PYTHON = process.env.W2S_FORMATS_PYTHON ?? join(ROOT, '.venv-hf', 'bin', 'python');
-const available = existsSync(PYTHON);
-const required = process.env.W2S_PARITY === 'require';
+const PYTHON = HF_PYTHON;
+const available = hfPythonAvailable;
+const required = parityRequired;
 
 const TEXTS = [
   'Question: is the wug blue?\nAnswer: yes',
