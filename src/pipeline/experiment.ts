@@ -9,20 +9,14 @@ import { selectRows, type SelectionMethod, type SelectionOptions } from '../core
 import { meanWithInterval, pairedDifference } from '../core/statistics.js';
 import type { AnswerRecord } from '../core/types.js';
 import type { SftSettings } from '../backends/builtin.js';
-import type { StepInfo } from '../engine/train.js';
-import { getFamily, type Family } from '../tasks/synthetic/families.js';
-import { taskNameOf } from '../tasks/synthetic/family.js';
-import { SUITE_CONTROL, SUITE_DEFAULT, SUITE_QUICK, type SftRecipe, type SuiteConfig } from '../tasks/synthetic/suite.js';
-import { suiteTokenizer } from '../tasks/synthetic/vocabulary.js';
-import { buildWorld, type World } from '../tasks/synthetic/world.js';
-import type { Question } from '../tasks/types.js';
-import { ensureBases } from './bases.js';
+import type { SftRecipe } from '../tasks/synthetic/suite.js';
+import { experimentSetup, type TaskPlan } from './experiment-plans.js';
+import { goldSftRows } from './gold-rows.js';
 import type { Comparison, MethodName, MethodResult, RunResults, TaskResults, WeakLabelDiagnostics } from './results.js';
 import { runSeeds, type RunConfig } from './run-config.js';
-import { StageStore } from './stage-store.js';
-import { goldSftRows } from './gold-rows.js';
 import { createRunEngine, lazyModel, type RunEngine } from './run-engine.js';
-import { ANSWER_DECODING, accuracyOfOutputs, evaluateAccuracy, labelQuestions, originalPrompts, weakLabelDiagnostics } from './weak-labels.js';
+import { StageStore } from './stage-store.js';
+import { accuracyOfOutputs, evaluateAccuracy, labelQuestions, originalPrompts, weakLabelDiagnostics } from './weak-labels.js';
 
 /** What the experiment tells its caller as it goes (progress bars, logs). */
 export interface ExperimentEvents {
@@ -31,16 +25,6 @@ export interface ExperimentEvents {
 }
 
 const SILENT: ExperimentEvents = { progress: () => {} };
-
-/** The suite a run configuration names, with its SFT overrides applied. */
-export function suiteFor(config: RunConfig): SuiteConfig {
-  const base = { default: SUITE_DEFAULT, control: SUITE_CONTROL, quick: SUITE_QUICK }[config.suite];
-  return {
-    ...base,
-    weak: { ...base.weak, sft: { ...base.weak.sft, ...config.weak_sft } },
-    strong: { ...base.strong, sft: { ...base.strong.sft, ...config.strong_sft } },
-  };
-}
 
 function sftSettings(recipe: SftRecipe, seed: number, label: string): SftSettings {
   return {
@@ -69,9 +53,6 @@ interface CellOutcome {
 
 /** Run the whole experiment into `runDir` (resuming what is recorded there) and return its results. */
 export async function runExperiment(runDir: string, config: RunConfig, events: ExperimentEvents = SILENT): Promise<RunResults> {
-  const suite = suiteFor(config);
-  const world = buildWorld(suite.worldSeed, suite.world);
-  const tokenizer = suiteTokenizer(world);
   const timing: Record<string, number> = {};
   const addTime = (stage: string, seconds: number): void => {
     timing[stage] = (timing[stage] ?? 0) + seconds;
@@ -84,56 +65,31 @@ export async function runExperiment(runDir: string, config: RunConfig, events: E
       addTime(stage, (performance.now() - start) / 1000);
     }
   };
-  const bases = await timed('pretrain', () =>
-    ensureBases(world, tokenizer, suite, (role: string, info: StepInfo, resumedFrom: number | null) =>
-      events.progress(`pretrain ${role} base${resumedFrom === null ? '' : ` (resumed at step ${resumedFrom})`}`, info.step, info.totalSteps),
-    ),
-  );
+  const setup = await timed('pretrain', () => experimentSetup(config, events.progress));
   const store = new StageStore(join(runDir, 'stages'));
   const seeds = runSeeds(config);
   const tasks: Record<string, TaskResults> = {};
   const engine = await createRunEngine(config);
   try {
-    for (const name of config.tasks) {
-      const family = getFamily(name);
-      const splits = familySplits(world, suite, family);
+    for (const name of setup.taskNames) {
+      const plan = await setup.plan(name);
       const outcomes: CellOutcome[] = [];
       for (const seed of seeds) {
-        outcomes.push(await runCell({ runDir, config, suite, family, splits, seed, bases, store, events, timed, addTime, engine }));
+        outcomes.push(await runCell({ runDir, config, plan, seed, store, events, timed, addTime, engine }));
       }
-      tasks[taskNameOf(name)] = aggregate(outcomes, config.methods, splits.test.length);
+      tasks[plan.key] = aggregate(outcomes, config.methods, plan.splits.test.length);
     }
   } finally {
     await engine.close();
   }
-  return { version: 1, suite: suite.name, seeds, tasks, timing };
-}
-
-interface Splits {
-  train: Question[];
-  val: Question[];
-  test: Question[];
-}
-
-/** A family's questions. Only the weak model's SFT split carries the suite's answer key (the premise, or not). */
-function familySplits(world: World, suite: SuiteConfig, family: Family): Splits {
-  const sizes = suite.questions[family.name];
-  const goldFirst = family.slots === 4 ? suite.weakTrainGoldFirst.multipleChoice : family.slots === 2 ? suite.weakTrainGoldFirst.binary : undefined;
-  return {
-    train: family.records(world, 'train', { count: sizes.train, ...(goldFirst !== undefined ? { goldFirst } : {}) }),
-    val: family.records(world, 'val', { count: sizes.val }),
-    test: family.records(world, 'test', { count: sizes.test }),
-  };
+  return { version: 1, suite: setup.label, seeds, tasks, timing };
 }
 
 interface CellContext {
   runDir: string;
   config: RunConfig;
-  suite: SuiteConfig;
-  family: Family;
-  splits: Splits;
+  plan: TaskPlan;
   seed: number;
-  bases: { weak: string; strong: string };
   store: StageStore;
   events: ExperimentEvents;
   timed: <T>(stage: string, f: () => Promise<T>) => Promise<T>;
@@ -142,30 +98,29 @@ interface CellContext {
 }
 
 async function runCell(c: CellContext): Promise<CellOutcome> {
-  const { family, splits, seed, store, config, suite } = c;
-  const task = family.task;
-  const cell = `${family.name}/seed-${seed}`;
-  const where = (kind: string): string => join(c.runDir, kind, family.name, `seed-${seed}`);
-  const label = `${family.name} (seed ${seed})`;
+  const { plan, seed, store, config } = c;
+  const { task, splits } = plan;
+  const cell = `${plan.name}/seed-${seed}`;
+  const where = (kind: string): string => join(c.runDir, kind, plan.name, `seed-${seed}`);
+  const label = `${plan.name} (seed ${seed})`;
 
   // 1. Weak supervisor: the weak base fine-tuned on train with ground truth.
   c.events.progress(`${label}: weak SFT`, 0, 1);
   const weakRows = goldSftRows(task, splits.train);
   const weak = await store.once(`${cell}/weak-sft`, () =>
-    c.timed('weak SFT', async () => (await c.engine.train({ checkpoint: c.bases.weak }, weakRows, sftSettings(suite.weak.sft, seed, 'weak'), join(where('models'), 'weak'))).model),
+    c.timed('weak SFT', async () => (await c.engine.train(plan.weak.base, weakRows, sftSettings(plan.weak.recipe, seed, 'weak'), join(where('models'), 'weak'))).model),
   );
   // 2. Weak labels on val, N variations per question. The weak model is opened only when a stage needs it (a resumed
   // run may have recorded both) and closed before the strong models train.
-  const n = config.variations[family.name] ?? suite.variations[family.name];
   const answersFile = join(where('labels'), 'answers.jsonl');
   const weakModel = lazyModel(c.engine, weak.value);
   let weakTest: number;
   try {
-    weakTest = (await store.once(`${cell}/weak-test`, () => c.timed('evaluate', () => evaluateAccuracy(weakModel.generate, task, splits.test)))).value;
+    weakTest = (await store.once(`${cell}/weak-test`, () => c.timed('evaluate', () => evaluateAccuracy(weakModel.generate, task, splits.test, plan.decoding)))).value;
     c.events.progress(`${label}: weak labels`, 0, 1);
     await store.once(`${cell}/labels`, () =>
       c.timed('label', async () => {
-        const answers = await labelQuestions(weakModel.generate, task, splits.val, n, seed);
+        const answers = await labelQuestions(weakModel.generate, task, splits.val, plan.variations, seed, plan.decoding);
         mkdirSync(where('labels'), { recursive: true });
         writeFileSync(answersFile, answers.map((a) => JSON.stringify(a)).join('\n') + '\n');
         return { rows: answers.length };
@@ -179,8 +134,7 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
   // 3. Reliability and selection: one SFT set per method.
   const selection: SelectionOptions = { temperature: config.temperature, tauPercentile: config.tau_percentile, seed, completion: config.completion };
   const { rows } = selectRows(answers, config.methods, selection, (answer, row) => task.renderAnswer(answer, row));
-  const kind = family.slots === 4 ? 'multiple-choice' : family.slots === 2 ? 'binary' : 'numeric';
-  const diagnostics = weakLabelDiagnostics(answers, selection, kind);
+  const diagnostics = weakLabelDiagnostics(answers, selection, plan.kind);
 
   // 4. Strong models, one per method, trained side by side in the job pool and evaluated on test.
   const originals = await originalPrompts(task, splits.test);
@@ -192,11 +146,11 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
       const methodRows = rows.get(method) ?? [];
       const record = await store.once(`${cell}/strong-${method}`, async (): Promise<StrongRecord> => {
         const result = await c.engine.strongJob({
-          base: { checkpoint: c.bases.strong },
+          base: plan.strong.base,
           // A method left with no rows (every answer unparseable) leaves the strong base as it is.
-          ...(methodRows.length > 0 ? { train: { rows: methodRows, settings: sftSettings(suite.strong.sft, seed, `strong:${method}`), outDir: join(where('models'), method) } } : {}),
+          ...(methodRows.length > 0 ? { train: { rows: methodRows, settings: sftSettings(plan.strong.recipe, seed, `strong:${method}`), outDir: join(where('models'), method) } } : {}),
           prompts: originals.map((v) => v.prompt),
-          decoding: ANSWER_DECODING,
+          decoding: plan.decoding,
         });
         c.addTime('strong SFT', result.trainSeconds);
         c.addTime('evaluate', result.seconds - result.trainSeconds);

@@ -1,7 +1,9 @@
 // `w2s run` on the Hugging Face engine: every model trains and generates in a Python sidecar (PyTorch + transformers +
-// PEFT), from the same checkpoint folders the built-in engine reads and writes. Strong jobs run side by side, as
-// many at a time as the run has workers, each process with one CPU thread (or its GPU).
+// PEFT), from the same checkpoint folders the built-in engine reads and writes. On a machine without GPUs strong jobs
+// run side by side, as many at a time as the run has workers, each process with one CPU thread; with GPUs, one at a
+// time, each with every GPU (accelerate) or the first.
 import { HfGenerator } from '../backends/hf/generator.js';
+import { checkHfEnvironment } from '../backends/hf/python.js';
 import { HfTrainer } from '../backends/hf/trainer.js';
 import type { Precision } from '../backends/hf/train-request.js';
 import type { ModelRef } from '../backends/types.js';
@@ -35,13 +37,15 @@ export function hfRunEngine(settings: HfRunSettings): RunEngine {
       close: () => generator.close(),
     };
   };
-  const slots = new Semaphore(settings.workers);
+  let slots: Promise<Semaphore> | undefined;
+  const jobSlots = (): Promise<Semaphore> =>
+    (slots ??= checkHfEnvironment(settings.python).then((info) => new Semaphore(info.devices > 0 ? 1 : settings.workers)));
   return {
     name: 'hf',
     train: (base, rows, sft, outDir) => trainer.train(base, rows, sft, outDir),
     open,
-    strongJob: (job) =>
-      slots.run(async () => {
+    strongJob: async (job) =>
+      (await jobSlots()).run(async () => {
         const start = performance.now();
         const model = job.train ? (await trainer.train(job.base, job.train.rows, job.train.settings, job.train.outDir)).model : job.base;
         const trainSeconds = (performance.now() - start) / 1000;

@@ -1,12 +1,14 @@
 // The configuration of `w2s run`: one zod schema that is at once validation, defaults and documentation.
 // A config file (YAML or JSON) sets any of these fields; flags override the file.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { badInput } from '../errors.js';
 import { DEFAULT_TAU_PERCENTILE, DEFAULT_TEMPERATURE } from '../core/reliability.js';
 import { PAPER_METHODS, SELECTION_METHODS } from '../core/selection.js';
-import { FAMILY_NAMES } from '../tasks/synthetic/family.js';
+import { FAMILY_NAMES, isFamilyName } from '../tasks/synthetic/family.js';
+import { TASK_NAMES } from '../tasks/registry.js';
 
 /** The methods a run trains by default: the paper's, ours, and the two controls. */
 export const DEFAULT_RUN_METHODS = [...PAPER_METHODS, 'filter-reweight', 'majority', 'random', 'consistent'] as const;
@@ -24,14 +26,23 @@ const sftOverrides = z
 export const runConfigSchema = z
   .object({
     suite: z.enum(['default', 'control', 'quick']).default('default').describe('synthetic suite: default (the premise holds), control (balanced answer key: it does not), quick (a smoke run)'),
-    tasks: z.array(z.enum(FAMILY_NAMES)).min(1).default([...FAMILY_NAMES]).describe('task families to run'),
+    tasks: z
+      .array(z.enum([...FAMILY_NAMES, ...TASK_NAMES]))
+      .min(1)
+      .default([...FAMILY_NAMES])
+      .describe(`the synthetic suite's families (${FAMILY_NAMES.join(', ')}), or the paper's tasks (${TASK_NAMES.join(', ')}) with weak_model and strong_model`),
     seeds: z.number().int().min(1).max(30).default(1).describe('how many seeds (first_seed, first_seed + 1, ...)'),
     first_seed: z.number().int().min(0).default(0).describe('the first seed'),
     methods: z.array(z.enum(SELECTION_METHODS)).min(1).default([...DEFAULT_RUN_METHODS]).describe('selection methods to train strong models with'),
     temperature: z.number().positive().default(DEFAULT_TEMPERATURE).describe('T of S_prob (Eq. 4)'),
     tau_percentile: z.number().min(0).max(100).default(DEFAULT_TAU_PERCENTILE).describe('tau = this percentile of the entropies (Sec. 4.2)'),
     completion: z.enum(['output', 'answer']).default('output').describe("train on the weak model's raw output (the paper) or its canonical answer"),
-    variations: z.partialRecord(z.enum(FAMILY_NAMES), z.number().int().min(1)).default({}).describe('N per family (default: 5, 2 for judgement)'),
+    variations: z.partialRecord(z.enum([...FAMILY_NAMES, ...TASK_NAMES]), z.number().int().min(1)).default({}).describe('N per task (default: 5; 2 for judgement and ethics)'),
+    weak_model: z.string().min(1).optional().describe("paper's tasks: the weak supervisor's base model (a checkpoint folder; with engine hf also a hub id or a preset: llama2-7b, llama2-13b, mistral-7b, llama3-8b)"),
+    strong_model: z.string().min(1).optional().describe("paper's tasks: the strong model's base (as weak_model)"),
+    data: z.array(z.string().min(1)).default([]).describe("paper's tasks: dataset files in any format the tasks read (default: the hub cache of `w2s data fetch`)"),
+    mmlu_train_source: z.enum(['auxiliary_train', 'dev']).default('auxiliary_train').describe('MMLU: the source split of the train split'),
+    limit: z.number().int().min(1).optional().describe("paper's tasks: at most this many questions of each split (a smoke test, or a budget)"),
     workers: z.number().int().min(1).max(64).default(2).describe('training jobs run in parallel (one per core)'),
     engine: z.enum(['builtin', 'hf']).default('builtin').describe('who trains and generates: the built-in engine, or the Hugging Face sidecar (PyTorch + transformers + PEFT; see python/README.md)'),
     hf: z
@@ -46,7 +57,23 @@ export const runConfigSchema = z
     weak_sft: sftOverrides.default({}).describe("overrides of the weak model's SFT recipe"),
     strong_sft: sftOverrides.default({}).describe("overrides of the strong model's SFT recipe"),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    const synthetic = config.tasks.filter(isFamilyName);
+    if (synthetic.length > 0 && synthetic.length < config.tasks.length) {
+      context.addIssue({ code: 'custom', path: ['tasks'], message: "either the synthetic suite's families or the paper's tasks, not both in one run" });
+    }
+    if (synthetic.length === 0) {
+      for (const field of ['weak_model', 'strong_model'] as const) {
+        const model = config[field];
+        if (model === undefined) context.addIssue({ code: 'custom', path: [field], message: `the paper's tasks need ${field} (a checkpoint folder, hub id or preset)` });
+        // Checked before the run directory exists: the built-in engine reads local checkpoint folders only.
+        else if (config.engine === 'builtin' && !existsSync(join(model, 'config.json'))) {
+          context.addIssue({ code: 'custom', path: [field], message: `"${model}" is not a checkpoint folder (no config.json); hub ids and presets need engine hf` });
+        }
+      }
+    }
+  });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;

@@ -13,6 +13,9 @@ import type { GenerateTexts } from './run-engine.js';
 /** Decoding for the suite's short answers: greedy, a few tokens. */
 export const ANSWER_DECODING: EngineDecoding = { maxTokens: 8, temperature: 0, stop: ['\n'], batchSize: 64 };
 
+/** How a task's answers are read for the diagnostics: option positions, label words, or free numbers. */
+export type AnswerKind = 'multiple-choice' | 'binary' | 'numeric';
+
 /** The N variations of each question (variant 0 = the original prompt), seeded per question. */
 export async function questionVariations<R extends Question>(task: Task<R>, records: readonly R[], n: number, seed: number): Promise<Variation[][]> {
   return Promise.all(
@@ -25,10 +28,17 @@ export async function questionVariations<R extends Question>(task: Task<R>, reco
 }
 
 /** Ask the model every variation of every question; parse each output to a canonical answer (the answers contract). */
-export async function labelQuestions<R extends Question>(generate: GenerateTexts, task: Task<R>, records: readonly R[], n: number, seed: number): Promise<AnswerRecord[]> {
+export async function labelQuestions<R extends Question>(
+  generate: GenerateTexts,
+  task: Task<R>,
+  records: readonly R[],
+  n: number,
+  seed: number,
+  decoding: EngineDecoding = ANSWER_DECODING,
+): Promise<AnswerRecord[]> {
   const variations = await questionVariations(task, records, n, seed);
   const flat = variations.flatMap((vs, q) => vs.map((v) => ({ record: records[q] as R, variation: v })));
-  const outputs = await generate(flat.map((f) => f.variation.prompt), ANSWER_DECODING);
+  const outputs = await generate(flat.map((f) => f.variation.prompt), decoding);
   return flat.map(({ record, variation }, i) => {
     const output = outputs[i] as string;
     return {
@@ -59,9 +69,9 @@ export function accuracyOfOutputs<R extends Question>(task: Task<R>, records: re
 }
 
 /** Test accuracy of a model: the original prompt of each question, greedy. */
-export async function evaluateAccuracy<R extends Question>(generate: GenerateTexts, task: Task<R>, records: readonly R[]): Promise<number> {
+export async function evaluateAccuracy<R extends Question>(generate: GenerateTexts, task: Task<R>, records: readonly R[], decoding: EngineDecoding = ANSWER_DECODING): Promise<number> {
   const originals = await originalPrompts(task, records);
-  const outputs = await generate(originals.map((v) => v.prompt), ANSWER_DECODING);
+  const outputs = await generate(originals.map((v) => v.prompt), decoding);
   return accuracyOfOutputs(task, records, originals, outputs);
 }
 
@@ -71,7 +81,7 @@ export async function evaluateAccuracy<R extends Question>(generate: GenerateTex
  * for binary tasks; numeric answers have no fixed label set and get none), AUROC, risk-coverage, and where the weak
  * model's wrong answers sit among the displayed options.
  */
-export function weakLabelDiagnostics(answers: readonly AnswerRecord[], options: SelectionOptions, kind: 'multiple-choice' | 'binary' | 'numeric'): WeakLabelDiagnostics {
+export function weakLabelDiagnostics(answers: readonly AnswerRecord[], options: SelectionOptions, kind: AnswerKind): WeakLabelDiagnostics {
   const summaries = summarizeQuestions(answers);
   const plan = planSelection(summaries, options);
   const byId = new Map<string, AnswerRecord[]>();

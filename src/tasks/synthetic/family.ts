@@ -11,6 +11,11 @@ import type { Role, World } from './world.js';
 export const FAMILY_NAMES = ['knowledge', 'continuation', 'judgement', 'arithmetic'] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
+/** Whether `name` is one of the suite's families. */
+export function isFamilyName(name: string): name is FamilyName {
+  return (FAMILY_NAMES as readonly string[]).includes(name);
+}
+
 /** The task name of a family in the registry (`synthetic-knowledge`, ...). */
 export function taskNameOf(family: FamilyName): `synthetic-${FamilyName}` {
   return `synthetic-${family}`;
