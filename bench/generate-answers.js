@@ -1,6 +1,6 @@
 // Writes a synthetic answers file (DESIGN.md contract) for the `w2s score` benchmark: N = 5 variants per question,
 // answers agreeing to a varying degree, a gold answer, prompts of a chosen length. Deterministic.
-import { openSync, writeSync, closeSync } from 'node:fs';
+import { openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
 
 /** Write `rows` answer lines (rows / 5 questions) to `file`; `promptChars` sets the size of the raw text. */
 export function generateAnswers(file, rows, promptChars = 60) {
@@ -28,5 +28,7 @@ export function generateAnswers(file, rows, promptChars = 60) {
     }
   }
   writeSync(fd, chunk);
+  // On disk before anything is measured: its write-back would otherwise compete with the measured run.
+  fsyncSync(fd);
   closeSync(fd);
 }

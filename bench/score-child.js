@@ -1,5 +1,7 @@
 // One measured `w2s score` (or baseline) run in its own process, so that its peak memory is its own.
 // Usage: node bench/score-child.js score|parse-baseline INPUT OUT
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { score } from '../dist/pipeline/score.js';
 import { readLines } from '../dist/data/lines.js';
 
@@ -19,4 +21,5 @@ if (mode === 'score') {
   }
 }
 const seconds = (performance.now() - start) / 1000;
-process.stdout.write(JSON.stringify({ rows, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+const outputMiB = mode === 'score' ? readdirSync(out).reduce((sum, f) => sum + statSync(join(out, f)).size, 0) / 2 ** 20 : 0;
+process.stdout.write(JSON.stringify({ rows, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, outputMiB }) + '\n');

@@ -1,8 +1,10 @@
-// `w2s score` throughput and memory: rows/s on a generated 10M-row answers file beside a baseline that only reads and
-// parses the same file twice; peak memory with short vs long texts (it must not grow with the text).
+// `w2s score` throughput and memory: rows/s on a generated 10M-row answers file (both passes, every output file
+// written) beside a baseline that only reads and JSON.parses the same file twice, in the same run; peak memory with
+// short vs long texts (it must not grow with the text) and per question. The machine's load is recorded beside the
+// figures: other processes on the same cores slow every number down.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateAnswers } from './generate-answers.js';
@@ -16,18 +18,23 @@ function measure(mode, input, out) {
 
 export async function run(flags) {
   const rows = flags.includes('--quick') ? 1_000_000 : 10_000_000;
+  const questions = rows / 5;
   const dir = mkdtempSync(join(tmpdir(), 'w2s-bench-score-'));
   try {
     const big = join(dir, 'answers.jsonl');
     generateAnswers(big, rows, 60);
     const sizeMiB = statSync(big).size / 2 ** 20;
+    const loadBefore = loadavg()[0];
     const ours = measure('score', big, join(dir, 'out'));
+    rmSync(join(dir, 'out'), { recursive: true, force: true });
     const baseline = measure('parse-baseline', big, '');
+    const loadAfter = loadavg()[0];
     const rps = ours.rows / ours.seconds;
-    console.log(`file: ${rows.toLocaleString()} rows, ${sizeMiB.toFixed(0)} MiB, ${rows / 5} questions`);
-    console.log(`w2s score       : ${ours.seconds.toFixed(2)} s, ${Math.round(rps).toLocaleString()} rows/s, peak ${ours.peakRssMiB.toFixed(0)} MiB`);
+    console.log(`file: ${rows.toLocaleString()} rows, ${sizeMiB.toFixed(0)} MiB, ${questions.toLocaleString()} questions`);
+    console.log(`w2s score       : ${ours.seconds.toFixed(2)} s, ${Math.round(rps).toLocaleString()} rows/s, peak ${ours.peakRssMiB.toFixed(0)} MiB, output ${ours.outputMiB.toFixed(0)} MiB`);
     console.log(`parse baseline  : ${baseline.seconds.toFixed(2)} s, ${Math.round(baseline.rows / baseline.seconds).toLocaleString()} rows/s, peak ${baseline.peakRssMiB.toFixed(0)} MiB`);
     console.log(`ratio (score rows/s / baseline rows/s): ${(baseline.seconds / ours.seconds).toFixed(3)}; target 1,000,000 rows/s: ${rps >= 1e6 ? 'met' : 'not met'}`);
+    console.log(`machine load (1-minute average): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
     rmSync(big);
 
     // Same number of questions, 20x the text per row: peak memory must stay (nearly) the same.
@@ -39,8 +46,10 @@ export async function run(flags) {
     const shortRun = measure('score', short, join(dir, 'out-short'));
     const longRun = measure('score', long, join(dir, 'out-long'));
     const memoryRatio = longRun.peakRssMiB / shortRun.peakRssMiB;
+    // What memory grows by per question: the slope between the 1M-row (200,000 questions) and the big run.
+    const bytesPerQuestion = ((ours.peakRssMiB - shortRun.peakRssMiB) * 2 ** 20) / (questions - small / 5);
     console.log(`memory vs text size (1M rows): 60-char prompts ${shortRun.peakRssMiB.toFixed(0)} MiB, 1200-char prompts ${longRun.peakRssMiB.toFixed(0)} MiB, ratio ${memoryRatio.toFixed(2)}`);
-    console.log(`memory per question (10M-row run): ${((ours.peakRssMiB * 2 ** 20) / (rows / 5)).toFixed(0)} bytes`);
+    if (rows > small) console.log(`memory per question: ${bytesPerQuestion.toFixed(0)} bytes (peak RSS slope from ${(small / 5).toLocaleString()} to ${questions.toLocaleString()} questions)`);
 
     const result = {
       rows,
@@ -48,6 +57,7 @@ export async function run(flags) {
       score_seconds: ours.seconds,
       score_rows_per_s: rps,
       score_peak_rss_mib: ours.peakRssMiB,
+      score_output_mib: ours.outputMiB,
       baseline_parse_seconds: baseline.seconds,
       baseline_rows_per_s: baseline.rows / baseline.seconds,
       ratio_to_baseline: baseline.seconds / ours.seconds,
@@ -55,6 +65,9 @@ export async function run(flags) {
       memory_short_text_mib: shortRun.peakRssMiB,
       memory_long_text_mib: longRun.peakRssMiB,
       memory_long_over_short: memoryRatio,
+      memory_bytes_per_question: rows > small ? bytesPerQuestion : null,
+      load_average_before: loadBefore,
+      load_average_after: loadAfter,
     };
     mkdirSync(join(here, 'results'), { recursive: true });
     writeFileSync(join(here, 'results', 'score.json'), JSON.stringify(result, null, 2) + '\n');

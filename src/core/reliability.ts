@@ -70,13 +70,39 @@ export function entropy(dist: AnswerDistribution): number {
  */
 export function percentile(values: ArrayLike<number>, p: number): number {
   if (values.length === 0) throw new RangeError('percentile of an empty list');
-  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
   const sorted = Float64Array.from(values).sort();
-  const position = (p / 100) * (sorted.length - 1);
+  return interpolate((rank) => sorted[rank] as number, sorted.length, p);
+}
+
+/**
+ * The same percentile of a multiset given as distinct values and how often each occurs (streaming callers keep one
+ * count per distinct value instead of every value). Values are ordered by `<` (so -0 and 0 are not told apart).
+ */
+export function percentileOfCounts(values: ArrayLike<number>, counts: ArrayLike<number>, p: number): number {
+  const order = Array.from({ length: values.length }, (_, i) => i)
+    .filter((i) => (counts[i] as number) > 0)
+    .sort((a, b) => (values[a] as number) - (values[b] as number));
+  const n = order.reduce((sum, i) => sum + (counts[i] as number), 0);
+  if (n === 0) throw new RangeError('percentile of an empty list');
+  // The value at a rank of the sorted multiset: walk the distinct values, smallest first.
+  const at = (rank: number): number => {
+    let seen = 0;
+    for (const i of order) {
+      seen += counts[i] as number;
+      if (rank < seen) return values[i] as number;
+    }
+    throw new RangeError(`rank ${rank} of ${n}`);
+  };
+  return interpolate(at, n, p);
+}
+
+function interpolate(sortedAt: (rank: number) => number, n: number, p: number): number {
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
+  const position = (p / 100) * (n - 1);
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
-  const lo = sorted[lower] as number;
-  const hi = sorted[upper] as number;
+  const lo = sortedAt(lower);
+  const hi = sortedAt(upper);
   return lo + (hi - lo) * (position - lower);
 }
 

@@ -184,55 +184,99 @@ export class RowSelector {
     const inFilterPool = trainable && q.kept;
     const drawnFilter = inFilterPool && this.filterSample.next();
     const drawnReweight = trainable && this.reweightSample.next();
+    const facts: RowFacts = {
+      variant0: row.variant === 0,
+      trainable,
+      inFilterPool,
+      drawnFilter,
+      drawnReweight,
+      kept: q.kept,
+      hasGold: typeof q.gold === 'string',
+      hasMajority: q.majority !== null,
+      inRandomSubset: q.inRandomSubset,
+      hasVariant0Answer: typeof q.variant0Answer === 'string',
+    };
     for (const method of this.methods) {
-      const weighted = this.decide(method, row, q, { trainable, inFilterPool, drawnFilter, drawnReweight });
+      const weighted = rowDecision(method, facts);
       if (weighted === null) continue;
       const weight = weighted === 'reliability' ? (q.reliability[q.answers.indexOf(row.answer)] ?? 0) : 1;
       emit(method, { id: row.id, prompt: row.prompt, completion: this.completionFor(method, row, q), weight });
     }
   }
 
-  private decide(
-    method: SelectionMethod,
-    row: AnswerRecord,
-    q: QuestionPlan,
-    f: { trainable: boolean; inFilterPool: boolean; drawnFilter: boolean; drawnReweight: boolean },
-  ): 'one' | 'reliability' | null {
-    switch (method) {
-      case 'naive':
-        return row.variant === 0 && f.trainable ? 'one' : null;
-      case 'filter':
-        return f.inFilterPool ? 'one' : null;
-      case 'filter-s':
-        return f.drawnFilter ? 'one' : null;
-      case 'reweight':
-        return f.trainable ? 'reliability' : null;
-      case 'reweight-s':
-        return f.drawnReweight ? 'reliability' : null;
-      case 'ceiling':
-        return row.variant === 0 && typeof q.gold === 'string' ? 'one' : null;
-      case 'filter-reweight':
-        return f.inFilterPool ? 'reliability' : null;
-      case 'majority':
-        return q.kept && q.majority !== null ? 'one' : null;
-      case 'random':
-        return q.inRandomSubset && f.trainable ? 'one' : null;
-      case 'consistent':
-        return typeof q.variant0Answer === 'string' ? 'one' : null;
-    }
-  }
-
   private completionFor(method: SelectionMethod, row: AnswerRecord, q: QuestionPlan): string {
-    switch (method) {
-      case 'ceiling':
+    switch (completionSource(method, this.plan.options.completion)) {
+      case 'gold':
         return this.render(q.gold as string, row);
       case 'majority':
         return this.render(q.majority as string, row);
-      case 'consistent':
+      case 'variant0':
         return this.render(q.variant0Answer as string, row);
-      default:
-        return this.plan.options.completion === 'answer' ? this.render(row.answer as string, row) : row.output;
+      case 'answer':
+        return this.render(row.answer as string, row);
+      case 'output':
+        return row.output;
     }
+  }
+}
+
+/** What one answer row and its question look like to the selection rules. */
+export interface RowFacts {
+  /** The row answers the original prompt (variant 0). */
+  variant0: boolean;
+  /** The row's answer is not null. */
+  trainable: boolean;
+  inFilterPool: boolean;
+  /** The row's position in the filter (reweight) pool was drawn for `filter-s` (`reweight-s`). */
+  drawnFilter: boolean;
+  drawnReweight: boolean;
+  kept: boolean;
+  hasGold: boolean;
+  hasMajority: boolean;
+  inRandomSubset: boolean;
+  hasVariant0Answer: boolean;
+}
+
+/** Whether a method takes a row, and with which weight: 1 (`one`), S_prob (`reliability`, Eq. 4-5), or not at all. */
+export function rowDecision(method: SelectionMethod, f: RowFacts): 'one' | 'reliability' | null {
+  switch (method) {
+    case 'naive':
+      return f.variant0 && f.trainable ? 'one' : null;
+    case 'filter':
+      return f.inFilterPool ? 'one' : null;
+    case 'filter-s':
+      return f.drawnFilter ? 'one' : null;
+    case 'reweight':
+      return f.trainable ? 'reliability' : null;
+    case 'reweight-s':
+      return f.drawnReweight ? 'reliability' : null;
+    case 'ceiling':
+      return f.variant0 && f.hasGold ? 'one' : null;
+    case 'filter-reweight':
+      return f.inFilterPool ? 'reliability' : null;
+    case 'majority':
+      return f.kept && f.hasMajority ? 'one' : null;
+    case 'random':
+      return f.inRandomSubset && f.trainable ? 'one' : null;
+    case 'consistent':
+      return f.hasVariant0Answer ? 'one' : null;
+  }
+}
+
+/**
+ * What a method's row trains on: the raw output or the row's own answer (as `completion` says), or, for relabelled
+ * rows, the question's gold, majority or original-prompt answer (rendered for the row's variation).
+ */
+export function completionSource(method: SelectionMethod, completion: SelectionOptions['completion']): 'output' | 'answer' | 'gold' | 'majority' | 'variant0' {
+  switch (method) {
+    case 'ceiling':
+      return 'gold';
+    case 'majority':
+      return 'majority';
+    case 'consistent':
+      return 'variant0';
+    default:
+      return completion;
   }
 }
 

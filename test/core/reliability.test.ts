@@ -4,6 +4,7 @@ import {
   answerDistribution,
   entropy,
   percentile,
+  percentileOfCounts,
   reliabilityOf,
   reliabilityScores,
   tau,
@@ -113,5 +114,31 @@ describe('tau (50th percentile, linear interpolation)', () => {
   it('rejects an empty list and a percentile outside [0, 100]', () => {
     expect(() => percentile([], 50)).toThrow(/empty/);
     expect(() => percentile([1], 101)).toThrow(/\[0, 100\]/);
+  });
+});
+
+describe('percentile of counted values', () => {
+  it('equals the percentile of the values repeated as often as counted, to the bit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ value: fc.double({ min: 0, max: 3, noNaN: true }).map((v) => v + 0), count: fc.nat(5) }), { minLength: 1, maxLength: 8 }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        (items, p) => {
+          fc.pre(items.some((item) => item.count > 0));
+          const expanded = items.flatMap((item) => Array.from({ length: item.count }, () => item.value));
+          const counted = percentileOfCounts(
+            items.map((item) => item.value),
+            items.map((item) => item.count),
+            p,
+          );
+          expect(Object.is(counted, percentile(expanded, p))).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('refuses an empty multiset and a percentile out of range, like percentile', () => {
+    expect(() => percentileOfCounts([1, 2], [0, 0], 50)).toThrow(/empty/);
+    expect(() => percentileOfCounts([1], [1], 101)).toThrow(/\[0, 100\]/);
   });
 });

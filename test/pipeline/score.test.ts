@@ -1,11 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { W2sError } from '../../src/errors.js';
-import { DEFAULT_SELECTION_OPTIONS, selectRows } from '../../src/core/selection.js';
+import { reliabilityScores } from '../../src/core/reliability.js';
+import { DEFAULT_SELECTION_OPTIONS, SELECTION_METHODS, selectRows, summarizeQuestions, type SelectionMethod, type SelectionOptions } from '../../src/core/selection.js';
 import type { AnswerRecord } from '../../src/core/types.js';
-import { score } from '../../src/pipeline/score.js';
+import { score, type ScoreOptions } from '../../src/pipeline/score.js';
+import { getTask } from '../../src/tasks/registry.js';
+import { extraFields, lineStyle, text, writeLine, type LineStyle } from '../data/answers-arbitrary.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'w2s-score-'));
@@ -130,6 +134,146 @@ describe('w2s score pipeline', () => {
     const out = join(dir, 'out');
     writeFileSync(join(dir, 'keep'), '');
     expect(() => score({ ...options, input, out })).toThrow(/the file is empty/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+const FIXTURES = join(import.meta.dirname, 'fixtures', 'score');
+
+/** The configurations the fixtures' expected outputs were written with (see fixtures/score/README.md). */
+const mmlu = getTask('mmlu');
+const configurations: Array<[string, string, Partial<ScoreOptions>]> = [
+  ['paper', 'answers.jsonl', { seed: 0 }],
+  ['all-methods', 'answers.jsonl', { seed: 3, methods: SELECTION_METHODS }],
+  ['answer-completion', 'answers.jsonl', { temperature: 0.5, tauPercentile: 30, seed: 11, completion: 'answer', methods: SELECTION_METHODS }],
+  [
+    'mmlu-task',
+    'answers-mmlu.jsonl',
+    { seed: 5, methods: SELECTION_METHODS, parseAnswer: (row) => mmlu.parseAnswer(row.output, row), render: (answer, row) => mmlu.renderAnswer(answer, row) },
+  ],
+];
+
+describe('w2s score output, byte for byte', () => {
+  it.each(configurations)('writes the expected files for the fixture (%s)', (name, file, config) => {
+    const input = join(FIXTURES, file);
+    const out = join(tmp(), 'out');
+    score({ ...DEFAULT_SELECTION_OPTIONS, ...config, input, out });
+    const expectedDir = join(FIXTURES, 'expected', name);
+    expect(readdirSync(out).sort()).toEqual(readdirSync(expectedDir).sort());
+    for (const f of readdirSync(expectedDir)) {
+      let actual = readFileSync(join(out, f));
+      // summary.json names the input as it was given: the expected one was written from the fixtures folder.
+      if (f === 'summary.json') actual = Buffer.from(actual.toString('utf8').replace(JSON.stringify(input), JSON.stringify(file)));
+      expect(actual.equals(readFileSync(join(expectedDir, f))), `${name}/${f}`).toBe(true);
+    }
+  });
+});
+
+/** What the in-memory selection (core/selection.ts) makes of the same rows: every output file's bytes. */
+function referenceOutputs(rows: AnswerRecord[], methods: readonly SelectionMethod[], options: SelectionOptions): Map<string, string> {
+  const { plan, rows: sft } = selectRows(rows, methods, options);
+  const lines = (items: unknown[]): string => items.map((item) => `${JSON.stringify(item)}\n`).join('');
+  const reliability = summarizeQuestions(rows).map((s) => {
+    const scores = reliabilityScores(s.dist, options.temperature);
+    const distribution = s.dist.classes.map((c, i) => ({ answer: c.answer, count: c.count, p: c.count / s.dist.n, reliability: scores[i] }));
+    return { id: s.id, n: s.dist.n, distribution, entropy: s.entropy, kept: plan.questions.get(s.id)?.kept ?? false };
+  });
+  return new Map([['reliability.jsonl', lines(reliability)], ...methods.map((m): [string, string] => [`sft-${m}.jsonl`, lines(sft.get(m) ?? [])])]);
+}
+
+/** Questions with unique ids, their variants, answers from a small pool (null included) and consistent gold answers. */
+const answerFile = fc
+  .uniqueArray(text(5).filter((id) => id !== ''), { minLength: 1, maxLength: 10 })
+  .chain((ids) =>
+    fc.tuple(
+      ...ids.map((id) =>
+        fc.record({
+          id: fc.constant(id),
+          variants: fc.uniqueArray(fc.oneof(fc.nat(6), fc.nat(40)), { minLength: 1, maxLength: 6 }),
+          gold: fc.option(fc.constantFrom('A', 'b', 'é', 'x"y')),
+          answers: fc.array(fc.option(fc.constantFrom('A', 'b', 'é', 'x"y', '\\n', '\ud800'), { freq: 4 }), { minLength: 6, maxLength: 6 }),
+          texts: fc.array(text(8), { minLength: 12, maxLength: 12 }),
+          goldOnRow: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+        }),
+      ),
+    ),
+  );
+
+describe('w2s score against the in-memory selection', () => {
+  it('writes what the in-memory selection gives, for any rows written in any JSON form and any order', () => {
+    fc.assert(
+      fc.property(
+        answerFile,
+        fc.array(lineStyle, { minLength: 1, maxLength: 8 }),
+        fc.array(extraFields, { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        fc.record({ seed: fc.nat(100), temperature: fc.constantFrom(0.2, 1), tauPercentile: fc.constantFrom(0, 30, 50, 100), completion: fc.constantFrom('output' as const, 'answer' as const) }),
+        (questions, styles, extras, order, settings) => {
+          const rows: Array<{ record: AnswerRecord; line: string }> = [];
+          for (const q of questions) {
+            q.variants.forEach((variant, k) => {
+              const record: AnswerRecord = { id: q.id, variant, prompt: q.texts[2 * k] as string, output: q.texts[2 * k + 1] as string, answer: q.answers[k] as string | null };
+              if (q.goldOnRow[k] && q.gold !== null) record.gold = q.gold;
+              const i = rows.length;
+              const line = writeLine({ ...record, extra: extras[i % extras.length] }, styles[i % styles.length] as LineStyle);
+              rows.push({ record, line });
+            });
+          }
+          // Interleave the questions: a seeded shuffle of the rows.
+          let state = order;
+          for (let i = rows.length - 1; i > 0; i--) {
+            state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+            const j = state % (i + 1);
+            [rows[i], rows[j]] = [rows[j] as (typeof rows)[number], rows[i] as (typeof rows)[number]];
+          }
+          const dir = tmp();
+          const input = join(dir, 'answers.jsonl');
+          writeFileSync(input, rows.map((r, i) => r.line + (i % 3 === 1 ? '\r\n' : '\n') + (i % 5 === 2 ? '\n' : '')).join(''));
+          const records = rows.map((r) => r.record);
+          const methods = SELECTION_METHODS.filter((m) => m !== 'ceiling' || records.some((r) => typeof r.gold === 'string'));
+          const options = { ...DEFAULT_SELECTION_OPTIONS, ...settings };
+          const out = join(dir, 'out');
+          const summary = score({ ...options, input, out, methods });
+          for (const [file, bytes] of referenceOutputs(records, methods, options)) expect(readFileSync(join(out, file), 'utf8'), file).toBe(bytes);
+          const { plan } = selectRows(records, methods, options);
+          expect(summary.tau).toBe(plan.tau);
+          expect(summary.kept_questions).toBe(plan.counts.kept);
+          expect(summary.rows).toBe(records.length);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('w2s score bad input', () => {
+  const good = '{"id":"a","variant":0,"prompt":"p","output":"o","answer":"x","gold":"y"}';
+  const cases: Array<[string, string, RegExp]> = [
+    ['a control character in a string', '{"id":"a","variant":1,"prompt":"p\u0001","output":"o","answer":"x"}', /line 2: not valid JSON/],
+    ['a fractional variant', '{"id":"a","variant":1.5,"prompt":"p","output":"o","answer":"x"}', /line 2, field "variant": expected a non-negative integer, got 1.5/],
+    ['a numeric answer', '{"id":"a","variant":1,"prompt":"p","output":"o","answer":3}', /line 2, field "answer": expected a string or null, got 3/],
+    ['choices that are not strings', '{"id":"a","variant":1,"prompt":"p","output":"o","answer":"x","choices":["a",2]}', /line 2, field "choices": expected an array of strings/],
+    ['the same variant under an id written differently', '{"id":"\\u0061","variant":0.0,"prompt":"p","output":"o","answer":"x"}', /line 2, field "variant": duplicate \(id, variant\) = \("a", 0\)/],
+    ['a gold answer written differently but different', '{"id":"a","variant":1,"prompt":"p","output":"o","answer":"x","gold":"\\u0079 "}', /line 2, field "gold": question "a" has two different gold answers \("y" and "y "\)/],
+  ];
+  it.each(cases)('rejects %s on a line the scanner reads, with file, line and field', (_case, line, message) => {
+    const dir = tmp();
+    const input = join(dir, 'answers.jsonl');
+    writeFileSync(input, `${good}\n${line}\n`);
+    const out = join(dir, 'out');
+    expect(() => score({ ...options, input, out })).toThrow(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('stops, leaving nothing behind, when the file changes between the two passes', () => {
+    const dir = tmp();
+    const input = join(dir, 'answers.jsonl');
+    writeFileSync(input, `${good}\n`);
+    const out = join(dir, 'out');
+    const onProgress = (pass: 1 | 2, fraction: number): void => {
+      if (pass === 1 && fraction === 1) appendFileSync(input, '{"id":"b","variant":0,"prompt":"p","output":"o","answer":"x"}\n');
+    };
+    expect(() => score({ ...options, input, out, onProgress })).toThrow(/line 2, field "id": the file changed while it was being scored/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -1,0 +1,147 @@
+// Writing many small byte pieces fast. Copying between two typed arrays costs a view and a call into the runtime
+// (tens of nanoseconds a piece); copying within one array (copyWithin) does not. So the input chunk, the constant
+// pieces and the output buffers of a writer live in one ArrayBuffer, an arena, and most copies stay inside it.
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+/** Pieces shorter than this are copied byte by byte (cheaper than any call). */
+const SHORT = 24;
+
+/** Copies source[start, end) to target[at, ...), another array; returns the position after it. */
+export function copyBytes(target: Uint8Array, at: number, source: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n < SHORT) for (let k = 0; k < n; k++) target[at + k] = source[start + k] as number;
+  else target.set(source.subarray(start, end), at);
+  return at + n;
+}
+
+/** Copies bytes[start, end) to bytes[at, ...) within one array; returns the position after it. */
+export function moveBytes(bytes: Uint8Array, at: number, start: number, end: number): number {
+  const n = end - start;
+  if (n < SHORT) for (let k = 0; k < n; k++) bytes[at + k] = bytes[start + k] as number;
+  else bytes.copyWithin(at, start, end);
+  return at + n;
+}
+
+/** One ArrayBuffer handed out in consecutive regions. */
+export class Arena {
+  readonly bytes: Buffer;
+  private next = 0;
+
+  constructor(size: number) {
+    this.bytes = Buffer.alloc(size);
+  }
+
+  /** The next n bytes: their offset in `bytes`. */
+  reserve(n: number): number {
+    if (this.next + n > this.bytes.length) throw new RangeError(`Arena: ${n} bytes do not fit`);
+    this.next += n;
+    return this.next - n;
+  }
+
+  /** Copies pieces into the arena once; piece i is then bytes[starts[i], starts[i + 1]). */
+  constants(pieces: readonly Uint8Array[]): Int32Array {
+    const starts = new Int32Array(pieces.length + 1);
+    pieces.forEach((piece, i) => {
+      starts[i] = this.reserve(piece.length);
+      this.bytes.set(piece, starts[i]);
+    });
+    starts[pieces.length] = this.next;
+    return starts;
+  }
+
+  static sizeOf(pieces: readonly Uint8Array[]): number {
+    return pieces.reduce((sum, p) => sum + p.length, 0);
+  }
+}
+
+/** Appends bytes to a file through a buffer of `bytes` bytes taken from an arena. */
+export class ByteWriter {
+  private readonly fd: number;
+  /** The bytes the buffer is part of. */
+  readonly arena: Buffer;
+  private readonly begin: number;
+  private readonly limit: number;
+  /** Bytes waiting in arena[begin, position). */
+  private position: number;
+
+  constructor(path: string, arena: Arena, bytes: number) {
+    this.fd = openSync(path, 'w');
+    this.arena = arena.bytes;
+    this.begin = arena.reserve(bytes);
+    this.limit = this.begin + bytes;
+    this.position = this.begin;
+  }
+
+  /** Appends arena[start, end) (a constant piece of the arena). */
+  putConstant(start: number, end: number): void {
+    const n = end - start;
+    if (this.position + n > this.limit) {
+      this.flush();
+      if (n > this.limit - this.begin) {
+        writeAll(this.fd, this.arena, start, end);
+        return;
+      }
+    }
+    this.position = moveBytes(this.arena, this.position, start, end);
+  }
+
+  /** Appends source[start, end) from another array. */
+  put(source: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (this.position + n > this.limit) {
+      this.flush();
+      if (n > this.limit - this.begin) {
+        writeAll(this.fd, source, start, end);
+        return;
+      }
+    }
+    this.position = copyBytes(this.arena, this.position, source, start, end);
+  }
+
+  /**
+   * Room for n bytes at the end of the buffer: their position in `arena` (flushing first if need be), or -1 when n is
+   * larger than the buffer (then use put). Call wrote(n) after filling them.
+   */
+  room(n: number): number {
+    if (this.position + n > this.limit) {
+      this.flush();
+      if (n > this.limit - this.begin) return -1;
+    }
+    return this.position;
+  }
+
+  wrote(n: number): void {
+    this.position += n;
+  }
+
+  /** Appends a whole piece. */
+  putAll(piece: Uint8Array): void {
+    this.put(piece, 0, piece.length);
+  }
+
+  flush(): void {
+    writeAll(this.fd, this.arena, this.begin, this.position);
+    this.position = this.begin;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+
+  /** Closes the file without writing what is still buffered (the output is being abandoned). */
+  discard(): void {
+    closeSync(this.fd);
+  }
+}
+
+/**
+ * Bytes per write system call. Measured on Linux (ext4, 2-core VM): 3.3 GiB written from 1 MiB buffers took 0.9 to
+ * 1.5 s of kernel time in 64 KiB calls, 3.2 s in 256 KiB calls and 6.9 s in 1 MiB calls, so buffers are flushed in
+ * slices.
+ */
+const WRITE_SLICE = 64 << 10;
+
+function writeAll(fd: number, source: Uint8Array, start: number, end: number): void {
+  while (start < end) start += writeSync(fd, source, start, Math.min(end - start, WRITE_SLICE));
+}
