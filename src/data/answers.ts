@@ -1,11 +1,11 @@
 // Reading the answers contract (DESIGN.md): one JSON line per (question, variation).
 // Lines are scanned as bytes (answer-scanner.ts) and handed on as byte ranges; a line the scanner does not fully
 // understand is parsed by JSON.parse and validated here, which also words every error.
-import { badInput } from '../errors.js';
 import type { AnswerRecord } from '../core/types.js';
 import { ABSENT, ANSWER, AnswerFields, CHOICES, GOLD, ID, NULL, OUTPUT, PROMPT, STRING, scanAnswerLine } from './answer-scanner.js';
 import { canonicalBytes, decodeJsonString, isCanonical } from './json-bytes.js';
 import { readLineChunks, readLines, type LineChunk } from './lines.js';
+import { fieldFailure, parseObjectLine } from './jsonl.js';
 
 export { ANSWER, CHOICES, GOLD, ID, OUTPUT, PROMPT } from './answer-scanner.js';
 
@@ -14,18 +14,8 @@ export type AnswerLine = Omit<AnswerRecord, 'answer'> & { answer?: string | null
 
 /** Parse and validate one line of an answers file; errors name the file, line and field. */
 export function parseAnswerLine(text: string, file: string, line: number): AnswerLine {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw badInput(`not valid JSON (${(error as Error).message})`, { file, line });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badInput('expected a JSON object', { file, line });
-  const o = value as Record<string, unknown>;
-  const fail = (field: string, expected: string): never => {
-    const got = o[field] === undefined ? 'missing' : `got ${JSON.stringify(o[field])?.slice(0, 60)}`;
-    throw badInput(`expected ${expected}, ${got}`, { file, line, field });
-  };
+  const o = parseObjectLine(text, file, line);
+  const fail = fieldFailure(o, file, line);
   if (typeof o.id !== 'string' || o.id === '') fail('id', 'a non-empty string');
   if (typeof o.variant !== 'number' || !Number.isInteger(o.variant) || o.variant < 0) fail('variant', 'a non-negative integer');
   if (typeof o.prompt !== 'string') fail('prompt', 'a string');

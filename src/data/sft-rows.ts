@@ -3,21 +3,12 @@ import { existsSync } from 'node:fs';
 import type { SftRow } from '../core/types.js';
 import { badInput } from '../errors.js';
 import { readLines } from './lines.js';
+import { fieldFailure, parseObjectLine } from './jsonl.js';
 
 /** Parse and validate one line of an SFT rows file; errors name the file, line and field. */
 export function parseSftRow(text: string, file: string, line: number): SftRow {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw badInput(`not valid JSON (${(error as Error).message})`, { file, line });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badInput('expected a JSON object', { file, line });
-  const o = value as Record<string, unknown>;
-  const fail = (field: string, expected: string): never => {
-    const got = o[field] === undefined ? 'missing' : `got ${JSON.stringify(o[field])?.slice(0, 60)}`;
-    throw badInput(`expected ${expected}, ${got}`, { file, line, field });
-  };
+  const o = parseObjectLine(text, file, line);
+  const fail = fieldFailure(o, file, line);
   if (typeof o.id !== 'string' || o.id === '') fail('id', 'a non-empty string');
   if (typeof o.prompt !== 'string') fail('prompt', 'a string');
   if (typeof o.completion !== 'string') fail('completion', 'a string');

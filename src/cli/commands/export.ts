@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { exportGguf } from '../../engine/gguf-export.js';
-import { badInput } from '../../errors.js';
+import { parseFlags } from '../flags.js';
 
 const ggufFlags = z.object({
   model: z.string().min(1),
@@ -29,13 +29,7 @@ export function registerExport(program: Command): void {
         'Example:\n  w2s export gguf --model runs/exp/weak --out weak.gguf',
     )
     .action((raw: Record<string, unknown>) => {
-      const parsed = ggufFlags.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const flag = `--${String(issue?.path[0] ?? '')}`;
-        throw badInput(`invalid ${flag}: ${issue?.message}`, { field: flag });
-      }
-      const flags = parsed.data;
+      const flags = parseFlags(ggufFlags, raw);
       const summary = exportGguf(flags.model, flags.out, {
         dtype: flags.dtype === 'f16' ? 'F16' : 'F32',
         ...(flags.adapter !== undefined ? { adapter: flags.adapter } : {}),

@@ -10,6 +10,7 @@ import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
 import { DEFAULT_FAILURE_STOP } from '../../pipeline/failure-stop.js';
 import { runLabel, type LabelConfig, type LabelProgress, type LabelSummary } from '../../pipeline/label.js';
 import { TASK_NAMES } from '../../tasks/registry.js';
+import { parseFlags } from '../flags.js';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -110,7 +111,7 @@ export function registerLabel(program: Command): void {
         '  w2s score --input runs/mmlu-weak/answers.jsonl --out runs/mmlu-weak/score --task mmlu',
     )
     .action(async (raw: Record<string, unknown>, command: Command) => {
-      const flags = parseFlags(raw);
+      const flags: LabelFlags = parseFlags(labelFlags, raw);
       const named = (option: string): boolean => command.getOptionValueSource(option) === 'cli';
       const config = labelConfig(flags, named('apiKeyEnv'), named('apiKeyEnv') || named('paraphraseApiKeyEnv'));
       const interrupt = new AbortController();
@@ -141,16 +142,6 @@ export function registerLabel(program: Command): void {
         );
       }
     });
-}
-
-function parseFlags(raw: Record<string, unknown>): LabelFlags {
-  const parsed = labelFlags.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const flag = `--${String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw badInput(`invalid ${flag}: ${issue?.message}`, { field: flag });
-  }
-  return parsed.data;
 }
 
 // `keyNamed` / `paraphraseKeyNamed`: the key variables were named on the command line, so they must hold a key.

@@ -6,6 +6,7 @@ import { PAPER_METHODS, SELECTION_METHODS, isSelectionMethod, type SelectionMeth
 import { score, type ScoreOptions } from '../../pipeline/score.js';
 import { getTask } from '../../tasks/registry.js';
 import { progressReporter } from '../progress.js';
+import { parseFlags } from '../flags.js';
 
 const scoreFlags = z.object({
   input: z.string().min(1),
@@ -38,12 +39,7 @@ export function registerScore(program: Command): void {
         'Example:\n  w2s score --input examples/answers.jsonl --out runs/score-example --task mmlu',
     )
     .action((raw: Record<string, unknown>, command: Command) => {
-      const parsed = scoreFlags.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw badInput(`invalid --${String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue?.message}`);
-      }
-      const flags = parsed.data;
+      const flags = parseFlags(scoreFlags, raw);
       const explicitMethods = command.getOptionValueSource('methods') === 'cli';
       const options: ScoreOptions = {
         input: flags.input,

@@ -2,8 +2,8 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BuiltinGenerator } from '../../backends/builtin-generator.js';
-import { badInput } from '../../errors.js';
 import { startServer } from '../../serve/server.js';
+import { parseFlags } from '../flags.js';
 
 const serveFlags = z.object({
   model: z.string().min(1),
@@ -36,13 +36,7 @@ export function registerServe(program: Command): void {
         '  w2s label --task mmlu --backend openai --base-url http://127.0.0.1:8000/v1 --model weak --out runs/mmlu-weak',
     )
     .action(async (raw: Record<string, unknown>) => {
-      const parsed = serveFlags.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const flag = `--${String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-        throw badInput(`invalid ${flag}: ${issue?.message}`, { field: flag });
-      }
-      const flags = parsed.data;
+      const flags = parseFlags(serveFlags, raw);
       const name = flags.name ?? basename(resolve(flags.adapter ?? flags.model));
       const generator = BuiltinGenerator.open(
         { checkpoint: flags.model, ...(flags.adapter !== undefined ? { adapter: flags.adapter } : {}) },

@@ -12,6 +12,7 @@ import { readSftRows } from '../../data/sft-rows.js';
 import { LORA_TARGETS, PAPER_LORA, type LoraConfig, type LoraTarget } from '../../engine/lora.js';
 import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
 import { StageProgress } from '../stage-progress.js';
+import { flagName, parseFlags } from '../flags.js';
 
 const positiveInt = z.coerce.number().int().min(1);
 const trainFlags = z.object({
@@ -87,7 +88,7 @@ export function registerTrain(program: Command): void {
         '  w2s label --backend hf --model mistral-7b --adapter runs/mmlu/mistral-reweight ...',
     )
     .action(async (raw: Record<string, unknown>, command: Command) => {
-      const flags = parseFlags(raw);
+      const flags: TrainFlags = parseFlags(trainFlags, raw);
       const named = (option: keyof TrainFlags): boolean => command.getOptionValueSource(option) === 'cli';
       const settings = sftSettings(flags, named);
       const trainer = makeTrainer(flags, named);
@@ -98,18 +99,6 @@ export function registerTrain(program: Command): void {
       await trainInto(trainer, base, rows, settings, out, flags);
     });
 }
-
-function parseFlags(raw: Record<string, unknown>): TrainFlags {
-  const parsed = trainFlags.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const flag = `--${String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw badInput(`invalid ${flag}: ${issue?.message}`, { field: flag });
-  }
-  return parsed.data;
-}
-
-const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 function sftSettings(flags: TrainFlags, named: (option: keyof TrainFlags) => boolean): SftSettings {
   if (flags.full) {
