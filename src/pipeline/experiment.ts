@@ -108,7 +108,10 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
   c.events.progress(`${label}: weak SFT`, 0, 1);
   const weakRows = goldSftRows(task, splits.train);
   const weak = await store.once(`${cell}/weak-sft`, () =>
-    c.timed('weak SFT', async () => (await c.engine.train(plan.weak.base, weakRows, sftSettings(plan.weak.recipe, seed, 'weak'), join(where('models'), 'weak'))).model),
+    c.timed('weak SFT', async () => {
+      const onStep = (step: number, total: number): void => c.events.progress(`${label}: weak SFT`, step, total);
+      return (await c.engine.train(plan.weak.base, weakRows, sftSettings(plan.weak.recipe, seed, 'weak'), join(where('models'), 'weak'), onStep)).model;
+    }),
   );
   // 2. Weak labels on val, N variations per question. The weak model is opened only when a stage needs it (a resumed
   // run may have recorded both) and closed before the strong models train.
@@ -126,6 +129,7 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
         return { rows: answers.length };
       }),
     );
+    c.events.progress(`${label}: weak labels`, 1, 1);
   } finally {
     await weakModel.close();
   }
@@ -151,7 +155,7 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
           ...(methodRows.length > 0 ? { train: { rows: methodRows, settings: sftSettings(plan.strong.recipe, seed, `strong:${method}`), outDir: join(where('models'), method) } } : {}),
           prompts: originals.map((v) => v.prompt),
           decoding: plan.decoding,
-        });
+        }, (step, total) => c.events.progress(`${label}: strong SFT (${method})`, step, total));
         c.addTime('strong SFT', result.trainSeconds);
         c.addTime('evaluate', result.seconds - result.trainSeconds);
         return { accuracy: accuracyOfOutputs(task, splits.test, originals, result.outputs), n_train_rows: methodRows.length, seconds: result.seconds };

@@ -37,17 +37,19 @@ export function hfRunEngine(settings: HfRunSettings): RunEngine {
       close: () => generator.close(),
     };
   };
-  let slots: Promise<Semaphore> | undefined;
+  let semaphore: Promise<Semaphore> | undefined;
   const jobSlots = (): Promise<Semaphore> =>
-    (slots ??= checkHfEnvironment(settings.python).then((info) => new Semaphore(info.devices > 0 ? 1 : settings.workers)));
+    (semaphore ??= checkHfEnvironment(settings.python).then((info) => new Semaphore(info.devices > 0 ? 1 : settings.workers)));
   return {
     name: 'hf',
-    train: (base, rows, sft, outDir) => trainer.train(base, rows, sft, outDir),
+    train: (base, rows, sft, outDir, onStep) => trainer.train(base, rows, sft, outDir, onStep ? { onStep: (p) => onStep(p.step, p.totalSteps) } : {}),
     open,
-    strongJob: async (job) =>
-      (await jobSlots()).run(async () => {
+    strongJob: async (job, onStep) => {
+      const slots = await jobSlots();
+      const steps = onStep && slots.size === 1 ? { onStep: (p: { step: number; totalSteps: number }) => onStep(p.step, p.totalSteps) } : {};
+      return slots.run(async () => {
         const start = performance.now();
-        const model = job.train ? (await trainer.train(job.base, job.train.rows, job.train.settings, job.train.outDir)).model : job.base;
+        const model = job.train ? (await trainer.train(job.base, job.train.rows, job.train.settings, job.train.outDir, steps)).model : job.base;
         const trainSeconds = (performance.now() - start) / 1000;
         const opened = await open(model);
         try {
@@ -56,7 +58,8 @@ export function hfRunEngine(settings: HfRunSettings): RunEngine {
         } finally {
           await opened.close();
         }
-      }),
+      });
+    },
     close: async () => {},
   };
 }
@@ -66,7 +69,7 @@ class Semaphore {
   private free: number;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(size: number) {
+  constructor(readonly size: number) {
     this.free = size;
   }
 

@@ -27,15 +27,21 @@ export interface StrongJobResult {
   seconds: number;
 }
 
+/** Optimizer steps done of a training's total. */
+export type OnStep = (step: number, totalSteps: number) => void;
+
 export interface RunEngine {
   /** `builtin` or `hf`. */
   readonly name: string;
   /** Fine-tune a model and return where it is. */
-  train(base: ModelRef, rows: readonly SftRow[], settings: SftSettings, outDir: string): Promise<SftOutcome>;
+  train(base: ModelRef, rows: readonly SftRow[], settings: SftSettings, outDir: string, onStep?: OnStep): Promise<SftOutcome>;
   /** Load a model for generation. */
   open(model: ModelRef): Promise<OpenModel>;
-  /** Run a strong model's job; jobs given together run side by side, as many as the engine has workers. */
-  strongJob(job: StrongJob): Promise<StrongJobResult>;
+  /**
+   * Run a strong model's job; jobs given together run side by side, as many as the engine has workers. `onStep` hears
+   * of the training's steps where jobs run one at a time (long trainings on GPUs), and never where they share a line.
+   */
+  strongJob(job: StrongJob, onStep?: OnStep): Promise<StrongJobResult>;
   close(): Promise<void>;
 }
 
