@@ -18,6 +18,7 @@ from .protocol import EOF, Invalid, Request, error_answer, parse_request
 from .score import log_likelihoods
 from .tokens import pad_id, prompt_ids
 
+
 class Engine:
     """A loaded model, its tokenizer and what generation needs to know about them."""
 
@@ -141,4 +142,3 @@ def main(model: str, adapter: Optional[str], batch_size: int, precision: str) ->
     emit({"event": "ready", "model": model, "device": engine.device.type, "precision": engine.precision,
           "context": engine.context})
     serve(engine, batch_size)
-
