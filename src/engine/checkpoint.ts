@@ -4,7 +4,7 @@ import { badInput } from '../errors.js';
 import { type LlamaConfig, parseLlamaConfig, toHfConfigJson } from './config.js';
 import { writeDirAtomically } from './atomic-dir.js';
 import { readJsonObject as readJson, writeJsonFile as writeJson } from './json-file.js';
-import { paramLayout, type TensorMap } from './params.js';
+import { checkTensorSet, paramLayout, type TensorMap } from './params.js';
 import { readSafetensors, type WritableDtype, writeSafetensors } from './safetensors.js';
 import { HfTokenizer, TOKENIZER_FILE } from './tokenizer.js';
 
@@ -130,17 +130,7 @@ function dropTiedHead(config: LlamaConfig, params: TensorMap, file: string): voi
 /** Every parameter of the config's layout is present with its exact shape, and there is nothing else. */
 function checkParams(config: LlamaConfig, params: TensorMap, file: string): void {
   const expected = new Map(paramLayout(config).entries.map((e) => [e.name, e.shape]));
-  for (const name of params.keys()) {
-    if (!expected.has(name)) throw badInput('parameter is not part of this model config', { file, field: name });
-  }
-  for (const [name, shape] of expected) {
-    const t = params.get(name);
-    if (t === undefined) throw badInput('parameter missing', { file, field: name });
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw badInput(`shape [${t.shape.join(', ')}] does not match the config's [${shape.join(', ')}]`, { file, field: name });
-    }
-    if (t.data.length !== shape.reduce((a, b) => a * b, 1)) throw badInput(`holds ${t.data.length} values for shape [${shape.join(', ')}]`, { file, field: name });
-  }
+  checkTensorSet(params, expected, (field) => ({ file, field }), { extra: 'parameter is not part of this model config', missing: 'parameter missing', shapeOf: "the config's" });
 }
 
 function generationConfig(config: LlamaConfig): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { Rng } from '../core/rng.js';
-import { badInput } from '../errors.js';
+import { badInput, type Location } from '../errors.js';
 import type { LlamaConfig } from './config.js';
 
 /** A zeroed Float32Array on shared memory, so worker threads can read (and write) the same weights. */
@@ -110,25 +110,38 @@ export function tensorViews(layout: ParamLayout, buffer: Float32Array): TensorMa
  * `lm_head.weight` equal to the embeddings is accepted, as some exporters write both.
  */
 export function loadTensors(layout: ParamLayout, buffer: Float32Array, tensors: TensorMap, file?: string): void {
-  const where = (field: string): { file?: string; field: string } => (file === undefined ? { field } : { file, field });
-  const known = new Set(layout.entries.map((e) => e.name));
-  for (const [name, t] of tensors) {
-    if (known.has(name)) continue;
-    if (name === 'lm_head.weight' && layout.lmHead === layout.embed) {
-      const embed = tensors.get('model.embed_tokens.weight');
-      if (embed && sameValues(embed.data, t.data)) continue;
-      throw badInput('the config ties word embeddings but lm_head.weight differs from model.embed_tokens.weight', where(name));
-    }
-    throw badInput('unexpected parameter for this model config', where(name));
+  const where = (field: string): Location => (file === undefined ? { field } : { file, field });
+  const head = tensors.get('lm_head.weight');
+  let present = tensors;
+  if (head !== undefined && layout.lmHead === layout.embed) {
+    const embed = tensors.get('model.embed_tokens.weight');
+    if (!embed || !sameValues(embed.data, head.data)) throw badInput('the config ties word embeddings but lm_head.weight differs from model.embed_tokens.weight', where('lm_head.weight'));
+    present = new Map([...tensors].filter(([name]) => name !== 'lm_head.weight'));
   }
-  for (const e of layout.entries) {
-    const t = tensors.get(e.name);
-    if (!t) throw badInput('missing parameter', where(e.name));
-    if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
-      throw badInput(`shape [${t.shape.join(', ')}] does not match the config's [${e.shape.join(', ')}]`, where(e.name));
+  checkTensorSet(present, new Map(layout.entries.map((e) => [e.name, e.shape])), where, { extra: 'unexpected parameter for this model config', missing: 'missing parameter', shapeOf: "the config's" });
+  for (const e of layout.entries) buffer.set((tensors.get(e.name) as Tensor).data, e.offset);
+}
+
+/** How {@link checkTensorSet} words a tensor that should not be there, one that is missing, and whose shape it wants. */
+export interface TensorSetWords {
+  extra: string;
+  missing: string;
+  shapeOf: string;
+}
+
+/**
+ * `tensors` must hold exactly the names of `expected`, each with its shape and as many values: anything else is bad
+ * input naming the tensor (a name nobody reads would be weights silently dropped).
+ */
+export function checkTensorSet(tensors: TensorMap, expected: ReadonlyMap<string, readonly number[]>, where: (field: string) => Location, words: TensorSetWords): void {
+  for (const name of tensors.keys()) if (!expected.has(name)) throw badInput(words.extra, where(name));
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (t === undefined) throw badInput(words.missing, where(name));
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw badInput(`shape [${t.shape.join(', ')}] does not match ${words.shapeOf} [${shape.join(', ')}]`, where(name));
     }
-    if (t.data.length !== e.size) throw badInput(`has ${t.data.length} values, expected ${e.size}`, where(e.name));
-    buffer.set(t.data, e.offset);
+    if (t.data.length !== shape.reduce((a, b) => a * b, 1)) throw badInput(`holds ${t.data.length} values for shape [${shape.join(', ')}]`, where(name));
   }
 }
 

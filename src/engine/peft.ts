@@ -6,7 +6,7 @@ import { writeDirAtomically } from './atomic-dir.js';
 import type { LlamaConfig } from './config.js';
 import { readJsonObject, writeJsonFile } from './json-file.js';
 import { LORA_TARGETS, type LoraConfig, type LoraTarget, targetShape } from './lora.js';
-import type { TensorMap } from './params.js';
+import { checkTensorSet, type TensorMap } from './params.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 /*
@@ -130,14 +130,9 @@ function adapterConfigJson(config: LoraConfig, baseModel: string | null): Record
 }
 
 function checkAdapterParams(params: TensorMap, expected: Map<string, number[]>, file: string): void {
-  for (const name of params.keys()) {
-    if (!expected.has(name)) throw badInput('tensor is not a LoRA matrix of this adapter config and model', { file, field: name });
-  }
-  for (const [name, shape] of expected) {
-    const t = params.get(name);
-    if (t === undefined) throw badInput('LoRA tensor missing', { file, field: name });
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw badInput(`shape [${t.shape.join(', ')}] does not match the expected [${shape.join(', ')}]`, { file, field: name });
-    }
-  }
+  checkTensorSet(params, expected, (field) => ({ file, field }), {
+    extra: 'tensor is not a LoRA matrix of this adapter config and model',
+    missing: 'LoRA tensor missing',
+    shapeOf: 'the expected',
+  });
 }

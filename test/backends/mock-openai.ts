@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import { afterEach } from 'vitest';
 
 /**
  * A stand-in for an OpenAI-compatible server on loopback (`/v1/completions`, `/v1/chat/completions`) that answers
@@ -175,4 +176,17 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
+}
+
+/** Starts mock servers for the calling test file; each closes after the test that started it. */
+export function mockServers(): (options?: MockOptions) => Promise<MockServer> {
+  const servers: MockServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (options = {}) => {
+    const server = await startMockOpenAI(options);
+    servers.push(server);
+    return server;
+  };
 }

@@ -5,20 +5,14 @@ import { OpenAIGenerator, parseChoice, requestBody, type OpenAIOptions } from '.
 import { splitBaseUrl } from '../../src/backends/http-pool.js';
 import { DEFAULT_DECODING, type Decoding, type Generation } from '../../src/backends/types.js';
 import { W2sError } from '../../src/errors.js';
-import { defaultOutput, startMockOpenAI, type Fault, type MockOptions, type MockServer } from './mock-openai.js';
+import { defaultOutput, mockServers, type Fault } from './mock-openai.js';
 
-const servers: MockServer[] = [];
+const mock = mockServers();
 const generators: OpenAIGenerator[] = [];
+// Registered after mockServers' hook, so it runs first (after-hooks run in reverse): generators close before servers.
 afterEach(async () => {
   await Promise.all(generators.splice(0).map((g) => g.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-async function mock(options: MockOptions = {}): Promise<MockServer> {
-  const server = await startMockOpenAI(options);
-  servers.push(server);
-  return server;
-}
 
 // Fast retries so that the fault tests take milliseconds.
 function generator(baseUrls: string[], options: Partial<OpenAIOptions> = {}): OpenAIGenerator {

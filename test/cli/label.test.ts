@@ -2,22 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { hash, startMockOpenAI, type MockOptions, type MockServer } from '../backends/mock-openai.js';
+import { hash, mockServers } from '../backends/mock-openai.js';
 import { ETHICS_VAL, MMLU_VAL, readAnswers, readJsonl, tempDir } from '../pipeline/label-helpers.js';
 import { captureStdio } from '../helpers/stdio.js';
 
-const servers: MockServer[] = [];
 const io = captureStdio();
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function mock(options: MockOptions = {}): Promise<MockServer> {
-  const server = await startMockOpenAI(options);
-  servers.push(server);
-  return server;
-}
+const mock = mockServers();
 
 const FAST = ['--retries', '2', '--timeout', '2'];
 

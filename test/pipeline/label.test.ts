@@ -1,24 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadRecords } from '../../src/data/records.js';
 import { materialiseSplit } from '../../src/data/splits.js';
 import { W2sError } from '../../src/errors.js';
 import { runLabel, variationRng } from '../../src/pipeline/label.js';
 import { score } from '../../src/pipeline/score.js';
 import { getTask } from '../../src/tasks/registry.js';
-import { defaultOutput, hash, startMockOpenAI, type MockOptions, type MockServer } from '../backends/mock-openai.js';
+import { defaultOutput, hash, mockServers } from '../backends/mock-openai.js';
 import { ETHICS_VAL, GSM8K_TRAIN, HELLASWAG_VALIDATION, MMLU_VAL, labelConfig, readAnswers, readJsonl, tempDir } from './label-helpers.js';
 
-const servers: MockServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function mock(options: MockOptions = {}): Promise<MockServer> {
-  const server = await startMockOpenAI(options);
-  servers.push(server);
-  return server;
-}
+const mock = mockServers();
 
 describe('runLabel', () => {
   it('writes the answers contract in question then variant order, whatever order the answers came in', async () => {

@@ -29,16 +29,17 @@ export function ropeTable(positions: number, headDim: number, theta: number): Ro
  * Rotates, in place, `heads` consecutive head vectors of width hd starting at column `col0` of each row of x (N, ld),
  * row n at position pos[n]: [a, b] -> [a cos - b sin, b cos + a sin].
  */
-export function ropeForward(
-  x: Float32Array,
-  ld: number,
-  col0: number,
-  heads: number,
-  hd: number,
-  pos: Int32Array,
-  N: number,
-  table: RopeTable,
-): void {
+export function ropeForward(x: Float32Array, ld: number, col0: number, heads: number, hd: number, pos: Int32Array, N: number, table: RopeTable): void {
+  rotate(x, ld, col0, heads, hd, pos, N, table, 1);
+}
+
+/** The backward pass of {@link ropeForward}, in place on the gradient: the transposed rotation (by minus the angle). */
+export function ropeBackward(dx: Float32Array, ld: number, col0: number, heads: number, hd: number, pos: Int32Array, N: number, table: RopeTable): void {
+  rotate(dx, ld, col0, heads, hd, pos, N, table, -1);
+}
+
+/** [a, b] -> [a cos - b s, b cos + a s] with s = direction * sin (negating sin is exact, so both passes stay exact). */
+function rotate(x: Float32Array, ld: number, col0: number, heads: number, hd: number, pos: Int32Array, N: number, table: RopeTable, direction: 1 | -1): void {
   const half = hd / 2;
   for (let n = 0; n < N; n++) {
     const t = pos[n]! * half;
@@ -46,39 +47,11 @@ export function ropeForward(
       const base = n * ld + col0 + h * hd;
       for (let i = 0; i < half; i++) {
         const c = table.cos[t + i]!;
-        const s = table.sin[t + i]!;
+        const s = direction * table.sin[t + i]!;
         const a = x[base + i]!;
         const b = x[base + half + i]!;
         x[base + i] = a * c - b * s;
         x[base + half + i] = b * c + a * s;
-      }
-    }
-  }
-}
-
-/** The backward pass of {@link ropeForward}, in place on the gradient: the transposed rotation. */
-export function ropeBackward(
-  dx: Float32Array,
-  ld: number,
-  col0: number,
-  heads: number,
-  hd: number,
-  pos: Int32Array,
-  N: number,
-  table: RopeTable,
-): void {
-  const half = hd / 2;
-  for (let n = 0; n < N; n++) {
-    const t = pos[n]! * half;
-    for (let h = 0; h < heads; h++) {
-      const base = n * ld + col0 + h * hd;
-      for (let i = 0; i < half; i++) {
-        const c = table.cos[t + i]!;
-        const s = table.sin[t + i]!;
-        const da = dx[base + i]!;
-        const db = dx[base + half + i]!;
-        dx[base + i] = da * c + db * s;
-        dx[base + half + i] = db * c - da * s;
       }
     }
   }

@@ -7,8 +7,7 @@ import { buildClosedVocabularyTokenizer } from '../../../src/engine/closed-vocab
 import { type LlamaConfig, parseLlamaConfig } from '../../../src/engine/config.js';
 import { initParameters, paramLayout, tensorViews, type TensorMap } from '../../../src/engine/params.js';
 import { readSafetensorsHeader, writeSafetensors } from '../../../src/engine/safetensors.js';
-import { W2sError } from '../../../src/errors.js';
-import { expected, FIXTURES, float32Digest, tempDir } from './helpers.js';
+import { expectBadInput, expected, FIXTURES, float32Digest, tempDir } from './helpers.js';
 
 const WORDS = ['is', 'the', 'wug', 'blue', 'red', 'yes', 'no', 'Question', 'Answer', ':', '?'];
 
@@ -34,17 +33,6 @@ function tinyModel(overrides: Record<string, unknown> = {}): { config: LlamaConf
 
 function bitsEqual(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
-
-function expectBadInput(fn: () => unknown, ...parts: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(W2sError);
-  for (const part of parts) expect((caught as Error).message).toContain(part);
 }
 
 describe('saveCheckpoint / loadCheckpoint', () => {

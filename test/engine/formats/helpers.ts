@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import { W2sError } from '../../../src/errors.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -54,4 +55,16 @@ export function rawSafetensors(file: string, header: string, data: Uint8Array = 
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(declaredLength ?? BigInt(headerBytes.length));
   writeFileSync(file, Buffer.concat([prefix, headerBytes, data]));
+}
+
+/** `fn` must throw bad input (a W2sError) whose message contains every one of `parts`. */
+export function expectBadInput(fn: () => unknown, ...parts: string[]): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(W2sError);
+  for (const part of parts) expect((caught as Error).message).toContain(part);
 }

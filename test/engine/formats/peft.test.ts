@@ -8,8 +8,7 @@ import { gaussian, type TensorMap } from '../../../src/engine/params.js';
 import type { LoraConfig } from '../../../src/engine/lora.js';
 import { loadAdapter, loraParamShapes, peftParamName, saveAdapter } from '../../../src/engine/peft.js';
 import { writeSafetensors } from '../../../src/engine/safetensors.js';
-import { W2sError } from '../../../src/errors.js';
-import { expected, FIXTURES, float32Digest, tempDir } from './helpers.js';
+import { expectBadInput, expected, FIXTURES, float32Digest, tempDir } from './helpers.js';
 
 const MODEL = parseLlamaConfig({
   vocab_size: 64,
@@ -28,17 +27,6 @@ function randomAdapter(lora = LORA): TensorMap {
     params.set(name, { shape, data: new Float32Array(shape[0]! * shape[1]!).map(() => gaussian(rng)) });
   }
   return params;
-}
-
-function expectBadInput(fn: () => unknown, ...parts: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(W2sError);
-  for (const part of parts) expect((caught as Error).message).toContain(part);
 }
 
 describe('PEFT LoRA adapters', () => {

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HfTokenizer } from '../../../src/engine/tokenizer.js';
-import { W2sError } from '../../../src/errors.js';
-import { expected, FIXTURES, gpt2Dir, tempDir } from './helpers.js';
+import { expectBadInput, expected, FIXTURES, gpt2Dir, tempDir } from './helpers.js';
 
 /** Texts that stress byte-level BPE: multi-byte characters, emoji sequences, whitespace runs, controls. */
 const TEXTS = [
@@ -86,17 +85,6 @@ describe('HfTokenizer on a tokenizer written by transformers', () => {
 });
 
 describe('bad tokenizer files', () => {
-  const expectBadInput = (fn: () => unknown, ...parts: string[]): void => {
-    let caught: unknown;
-    try {
-      fn();
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(W2sError);
-    for (const part of parts) expect((caught as Error).message).toContain(part);
-  };
-
   it('names the file when tokenizer.json is missing, not JSON, or not a tokenizer', () => {
     const dir = tempDir();
     expectBadInput(() => HfTokenizer.load(dir), join(dir, 'tokenizer.json'), 'no tokenizer.json');
