@@ -16,7 +16,7 @@ import { getTask, isTaskName } from '../tasks/registry.js';
 import type { Question, Task, VariationKind } from '../tasks/types.js';
 import { ensureBases } from './bases.js';
 import type { RunConfig } from './run-config.js';
-import { loadSplitRecords } from './split-records.js';
+import { loadSplits } from './split-records.js';
 import { ANSWER_DECODING, type AnswerKind } from './weak-labels.js';
 
 export interface Splits {
@@ -128,15 +128,13 @@ function paperSetup(config: RunConfig): ExperimentSetup {
     plan: async (name) => {
       if (!isTaskName(name)) throw new RangeError(`not one of the paper's tasks: ${name}`);
       const task = getTask(name, { mmluTrainSource: config.mmlu_train_source }) as Task;
-      const load = async (split: 'train' | 'val' | 'test'): Promise<Question[]> => {
-        const records = await loadSplitRecords(task, split, source);
-        return config.limit === undefined ? records : records.slice(0, config.limit);
-      };
+      const loaded = await loadSplits(task, ['train', 'val', 'test'], source);
+      const take = (split: 'train' | 'val' | 'test'): Question[] => (loaded[split] as Question[]).slice(0, config.limit);
       return {
         key: task.name,
         name: task.name,
         task,
-        splits: { train: await load('train'), val: await load('val'), test: await load('test') },
+        splits: { train: take('train'), val: take('val'), test: take('test') },
         kind: ANSWER_KINDS[task.variationKind],
         variations: config.variations[name] ?? task.defaultVariations,
         decoding: { ...DEFAULT_DECODING, stop: [...DEFAULT_DECODING.stop], batchSize: 32 },

@@ -1,5 +1,5 @@
-// The records of one of a task's splits, from the files the user gives or from the hub cache that `w2s data fetch`
-// fills: only the source split the wanted split is made from is read.
+// The records of a task's splits, from the files the user gives or from the hub cache that `w2s data fetch` fills:
+// only the source splits the wanted splits are made from are read, each once.
 import { existsSync } from 'node:fs';
 import { taskFiles } from '../data/hub.js';
 import { loadRecords, loadSourceSplits } from '../data/records.js';
@@ -18,26 +18,42 @@ export interface SplitSource {
 
 /** The records of `split` of `task`, in split order. */
 export async function loadSplitRecords<R extends Question>(task: Task<R>, split: SplitName, source: SplitSource): Promise<R[]> {
-  const from = task.splitPlan[split].from;
+  return (await loadSplits(task, [split], source))[split] as R[];
+}
+
+/** The records of several splits of `task`, each source split read once however many splits are made from it. */
+export async function loadSplits<R extends Question>(task: Task<R>, splits: readonly SplitName[], source: SplitSource): Promise<Partial<Record<SplitName, R[]>>> {
+  const sources = await loadSources(task, [...new Set(splits.map((split) => task.splitPlan[split].from))], splits, source);
+  return Object.fromEntries(splits.map((split) => [split, materialiseSplit(task, sources, source.seed, split)]));
+}
+
+/** The source splits named `needed`, from the files the user gave or from the hub cache. */
+async function loadSources<R extends Question>(task: Task<R>, needed: readonly string[], splits: readonly SplitName[], source: SplitSource): Promise<Record<string, R[]>> {
   if (source.data && source.data.length > 0) {
     for (const file of source.data) if (!existsSync(file)) throw badInput('no such file', { file, field: '--data' });
     const sources = await loadSourceSplits(task, source.data);
-    if (!sources[from]) {
+    for (const split of splits) {
+      const from = task.splitPlan[split].from;
+      if (!sources[from]) {
+        throw badInput(
+          `${task.name}'s ${split} split is made from its "${from}" split, and no file given holds it (they hold: ${Object.keys(sources).join(', ')})`,
+          { field: '--data' },
+        );
+      }
+    }
+    return sources;
+  }
+  const loaded: Record<string, R[]> = {};
+  for (const from of needed) {
+    const files = taskFiles(task.name, { cacheDir: source.cacheDir }, { splits: [from] });
+    const missing = files.filter((f) => !existsSync(f.path));
+    if (missing.length > 0) {
       throw badInput(
-        `${task.name}'s ${split} split is made from its "${from}" split, and no file given holds it (they hold: ${Object.keys(sources).join(', ')})`,
+        `${task.name}'s "${from}" split is not in the cache (${missing[0]?.path}); run \`w2s data fetch ${task.name} --split ${from}\` or give the file with --data`,
         { field: '--data' },
       );
     }
-    return materialiseSplit(task, { [from]: sources[from] }, source.seed, split);
+    loaded[from] = (await loadRecords(task, files.map((f) => f.path), { split: from })).records;
   }
-  const files = taskFiles(task.name, { cacheDir: source.cacheDir }, { splits: [from] });
-  const missing = files.filter((f) => !existsSync(f.path));
-  if (missing.length > 0) {
-    throw badInput(
-      `${task.name}'s "${from}" split is not in the cache (${missing[0]?.path}); run \`w2s data fetch ${task.name} --split ${from}\` or give the file with --data`,
-      { field: '--data' },
-    );
-  }
-  const { records } = await loadRecords(task, files.map((f) => f.path), { split: from });
-  return materialiseSplit(task, { [from]: records }, source.seed, split);
+  return loaded;
 }
