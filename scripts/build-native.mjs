@@ -72,7 +72,7 @@ const args = [
   '-O3', '-fno-trapping-math', '-fno-math-errno', '-ffp-contract=fast', '-std=c11', '-fPIC', '-shared', '-Wall', '-Wextra',
   `-I${headers}`, ...blasIncludes(), ...splitFlags(process.env.W2S_BLAS_CFLAGS),
   ...sources, '-o', tmp,
-  ...blasLibDirs(), ...splitFlags(process.env.W2S_BLAS_LIBS), '-lopenblas', '-lm',
+  ...blasLibDirs(), ...splitFlags(process.env.W2S_BLAS_LIBS), '-lopenblas', '-lm', '-pthread',
   ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : []),
 ];
 mkdirSync(outDir, { recursive: true });

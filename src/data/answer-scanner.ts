@@ -25,18 +25,33 @@ const MAX_MEMBERS = 32;
 const MAX_SHAPE_BYTES = 1024;
 
 /**
- * The fields of one scanned line (the last occurrence of a key wins, as with JSON.parse): kind, and the byte range of
- * the value (for strings: between the quotes, with ESCAPED / NON_ASCII flags). Reused from line to line.
+ * Where a scanned line's fields are kept in a record (an Int32Array; the native scanner, native/answer_scan.h, writes
+ * the same layout): per contract field its kind, the byte range of its value (for strings: between the quotes) and its
+ * string flags (ESCAPED, NON_ASCII); the variant; where the next line starts (native scanner only).
+ */
+export const RECORD_KIND = 0;
+export const RECORD_START = 7;
+export const RECORD_END = 14;
+export const RECORD_FLAGS = 21;
+export const RECORD_VARIANT = 28;
+export const RECORD_NEXT = 29;
+export const RECORD_STRIDE = 32;
+
+/**
+ * The fields of one scanned line (the last occurrence of a key wins, as with JSON.parse), as a record (see
+ * RECORD_KIND) and views of its parts. Reused from line to line.
  *
  * It also remembers the shape of the last line the scanner read member by member: the bytes between the values (keys,
  * colons, commas, spaces). Lines of one file are nearly always written alike, so the next line is first matched against
  * that shape, which skips the key-by-key work; any difference sends it the long way.
  */
 export class AnswerFields {
-  readonly kind = new Int32Array(7);
-  readonly start = new Int32Array(7);
-  readonly end = new Int32Array(7);
-  readonly flags = new Int32Array(7);
+  readonly record = new Int32Array(RECORD_STRIDE);
+  readonly kind = this.record.subarray(RECORD_KIND, RECORD_KIND + 7);
+  readonly start = this.record.subarray(RECORD_START, RECORD_START + 7);
+  readonly end = this.record.subarray(RECORD_END, RECORD_END + 7);
+  readonly flags = this.record.subarray(RECORD_FLAGS, RECORD_FLAGS + 7);
+  /** A JS number: variants beyond the record's 32 bits are valid too. */
   variant = 0;
   /** The shape: `members` values, member k of field shapeField[k]; literal k is shapeBytes[literal[k], literal[k + 1]). */
   members = -1;

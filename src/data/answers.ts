@@ -2,9 +2,13 @@
 // Lines are scanned as bytes (answer-scanner.ts) and handed on as byte ranges; a line the scanner does not fully
 // understand is parsed by JSON.parse and validated here, which also words every error.
 import type { AnswerRecord } from '../core/types.js';
-import { ABSENT, ANSWER, AnswerFields, CHOICES, GOLD, ID, NULL, OUTPUT, PROMPT, STRING, scanAnswerLine } from './answer-scanner.js';
+import {
+  ABSENT, ANSWER, AnswerFields, CHOICES, GOLD, ID, NULL, OUTPUT, PROMPT, RECORD_END, RECORD_FLAGS, RECORD_KIND, RECORD_NEXT,
+  RECORD_START, RECORD_STRIDE, RECORD_VARIANT, STRING, scanAnswerLine,
+} from './answer-scanner.js';
 import { canonicalBytes, decodeJsonString, isCanonical } from './json-bytes.js';
 import { readLineChunks, readLines, type LineChunk } from './lines.js';
+import { nativeAnswerScan, type AnswerLineBatchScan } from './native-answer-scan.js';
 import { fieldFailure, parseObjectLine } from './jsonl.js';
 
 export { ANSWER, CHOICES, GOLD, ID, OUTPUT, PROMPT } from './answer-scanner.js';
@@ -59,6 +63,9 @@ export class AnswerRow {
   variant = 0;
   private buffer: Buffer = Buffer.alloc(0);
   private readonly fields = new AnswerFields();
+  /** The record of the line: `fields.record` (scanned here) or one of the native scanner's, from `base`. */
+  private values: Int32Array = this.fields.record;
+  private base = 0;
   private parsed: AnswerLine | undefined;
 
   constructor(readonly file: string) {}
@@ -71,9 +78,21 @@ export class AnswerRow {
     this.line = line;
     this.buffer = buffer;
     this.parsed = undefined;
+    this.values = this.fields.record;
+    this.base = 0;
     const stop = scanAnswerLine(buffer, start, limit, this.fields);
     this.variant = this.fields.variant;
     return stop;
+  }
+
+  /** Takes the line the native scanner read into `records[base, base + RECORD_STRIDE)`. */
+  loadScanned(buffer: Buffer, records: Int32Array, base: number, line: number): void {
+    this.line = line;
+    this.buffer = buffer;
+    this.parsed = undefined;
+    this.values = records;
+    this.base = base;
+    this.variant = records[base + RECORD_VARIANT] as number;
   }
 
   /** Load line `buffer[start, end)`; false for a blank line. Throws a W2sError for a line that breaks the contract. */
@@ -99,12 +118,13 @@ export class AnswerRow {
       setBytes(out, canonicalBytes(value));
       return STRING;
     }
-    const f = this.fields;
-    const kind = f.kind[field] as number;
+    const values = this.values;
+    const at = this.base + field;
+    const kind = values[at + RECORD_KIND] as number;
     if (kind !== STRING) return kind;
-    const start = f.start[field] as number;
-    const end = f.end[field] as number;
-    const flags = f.flags[field] as number;
+    const start = values[at + RECORD_START] as number;
+    const end = values[at + RECORD_END] as number;
+    const flags = values[at + RECORD_FLAGS] as number;
     if (isCanonical(this.buffer, start, end, flags)) {
       out.buffer = this.buffer;
       out.start = start;
@@ -121,14 +141,15 @@ export class AnswerRow {
   /** The whole row as an object (for task parsers and renderers, and for error messages). */
   record(): AnswerLine {
     if (this.parsed !== undefined) return this.parsed;
-    const f = this.fields;
-    const text = (field: number): string => decodeJsonString(this.buffer, f.start[field] as number, f.end[field] as number, f.flags[field] as number);
+    const { values, base } = this;
+    const value = (part: number, field: number): number => values[base + part + field] as number;
+    const text = (field: number): string => decodeJsonString(this.buffer, value(RECORD_START, field), value(RECORD_END, field), value(RECORD_FLAGS, field));
     const row: AnswerLine = { id: text(ID), variant: this.variant, prompt: text(PROMPT), output: text(OUTPUT) };
     for (const field of [ANSWER, GOLD]) {
-      const kind = f.kind[field];
+      const kind = value(RECORD_KIND, field);
       if (kind !== ABSENT) row[KEYS[field] as 'answer' | 'gold'] = kind === NULL ? null : text(field);
     }
-    if (f.kind[CHOICES] !== ABSENT) row.choices = JSON.parse(this.buffer.toString('utf8', f.start[CHOICES], f.end[CHOICES])) as string[];
+    if (value(RECORD_KIND, CHOICES) !== ABSENT) row.choices = JSON.parse(this.buffer.toString('utf8', value(RECORD_START, CHOICES), value(RECORD_END, CHOICES))) as string[];
     return row;
   }
 }
@@ -139,17 +160,38 @@ function setBytes(out: Bytes, bytes: Buffer): void {
   out.end = bytes.length;
 }
 
-/** Reads the non-blank lines of an answers file one by one into {@link row}; `buffer` is where the bytes land. */
+/** Lines per call of the native scanner. */
+const BATCH_LINES = 1024;
+/** After the native scanner declines a line, at most this many lines are read in TypeScript before it is asked again. */
+const MAX_TS_RUN = 1024;
+
+/**
+ * Reads the non-blank lines of an answers file one by one into {@link row}; `buffer` is where the bytes land. Lines
+ * are scanned in batches by the native scanner when there is one (`batchScan`), else one by one in TypeScript; lines
+ * the native scanner declines take the TypeScript path, and after a decline the next few lines too (twice as many after
+ * each decline in a row), so that a file written in a form it does not read costs few wasted calls.
+ */
 export class AnswerReader {
   readonly row: AnswerRow;
   private readonly chunks: Generator<LineChunk>;
   private chunk: LineChunk | undefined;
   private position = 0;
   private line = 0;
+  private readonly records: Int32Array;
+  private batchIndex = 0;
+  private batchCount = 0;
+  /** Lines to read in TypeScript before the next native call, and how many calls in a row were declined. */
+  private tsRun = 0;
+  private declines = 0;
 
-  constructor(file: string, buffer?: Buffer) {
+  constructor(
+    file: string,
+    buffer?: Buffer,
+    private readonly batchScan: AnswerLineBatchScan | null = nativeAnswerScan(),
+  ) {
     this.row = new AnswerRow(file);
     this.chunks = readLineChunks(file, buffer);
+    this.records = new Int32Array(batchScan === null ? 0 : BATCH_LINES * RECORD_STRIDE);
   }
 
   /** Moves to the next non-blank line; false at the end. */
@@ -164,6 +206,25 @@ export class AnswerReader {
         continue;
       }
       const { buffer, end } = chunk;
+      if (this.batchIndex < this.batchCount) {
+        const base = this.batchIndex++ * RECORD_STRIDE;
+        this.row.loadScanned(buffer, this.records, base, ++this.line);
+        this.position = this.records[base + RECORD_NEXT] as number;
+        return true;
+      }
+      if (this.batchScan !== null) {
+        if (this.tsRun === 0) {
+          const count = this.batchScan(buffer, this.position, end, this.records);
+          if (count > 0) {
+            this.batchIndex = 0;
+            this.batchCount = count;
+            this.declines = 0;
+            continue;
+          }
+          this.tsRun = Math.min(MAX_TS_RUN, 2 ** this.declines++);
+        }
+        this.tsRun--;
+      }
       const start = this.position;
       const line = ++this.line;
       // The scanner cannot read past the line's end (see scanAnswerLine), so it may be given the chunk's: a line it

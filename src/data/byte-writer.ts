@@ -2,6 +2,7 @@
 // (tens of nanoseconds a piece); copying within one array (copyWithin) does not. So the input chunk, the constant
 // pieces and the output buffers of a writer live in one ArrayBuffer, an arena, and most copies stay inside it.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import type { WriteBehind } from './write-behind.js';
 
 /** Pieces shorter than this are copied byte by byte (cheaper than any call). */
 const SHORT = 24;
@@ -54,22 +55,41 @@ export class Arena {
   }
 }
 
-/** Appends bytes to a file through a buffer of `bytes` bytes taken from an arena. */
+/**
+ * Appends bytes to a file through a buffer of `bytes` bytes taken from an arena. With a write-behind thread it takes
+ * two such buffers: one is filled while the thread writes the other.
+ */
 export class ByteWriter {
   private readonly fd: number;
   /** The bytes the buffer is part of. */
   readonly arena: Buffer;
-  private readonly begin: number;
-  private readonly limit: number;
+  private begin: number;
+  private limit: number;
   /** Bytes waiting in arena[begin, position). */
   private position: number;
+  /** With a write-behind thread: where the two buffers begin, and the ticket of each one's last write. */
+  private readonly buffers: number[];
+  private readonly tickets = [0, 0];
+  private current = 0;
+  private closed = false;
 
-  constructor(path: string, arena: Arena, bytes: number) {
+  constructor(
+    path: string,
+    arena: Arena,
+    private readonly bytes: number,
+    private readonly writeBehind: WriteBehind | null = null,
+  ) {
     this.fd = openSync(path, 'w');
     this.arena = arena.bytes;
-    this.begin = arena.reserve(bytes);
+    this.buffers = writeBehind === null ? [arena.reserve(bytes)] : [arena.reserve(bytes), arena.reserve(bytes)];
+    this.begin = this.buffers[0] as number;
     this.limit = this.begin + bytes;
     this.position = this.begin;
+  }
+
+  /** How many buffers a writer takes from its arena: two with a write-behind thread, else one. */
+  static regions(writeBehind: boolean): number {
+    return writeBehind ? 2 : 1;
   }
 
   /** Appends arena[start, end) (a constant piece of the arena). */
@@ -77,10 +97,7 @@ export class ByteWriter {
     const n = end - start;
     if (this.position + n > this.limit) {
       this.flush();
-      if (n > this.limit - this.begin) {
-        writeAll(this.fd, this.arena, start, end);
-        return;
-      }
+      if (n > this.limit - this.begin) return this.writeNow(this.arena, start, end);
     }
     this.position = moveBytes(this.arena, this.position, start, end);
   }
@@ -90,12 +107,15 @@ export class ByteWriter {
     const n = end - start;
     if (this.position + n > this.limit) {
       this.flush();
-      if (n > this.limit - this.begin) {
-        writeAll(this.fd, source, start, end);
-        return;
-      }
+      if (n > this.limit - this.begin) return this.writeNow(source, start, end);
     }
     this.position = copyBytes(this.arena, this.position, source, start, end);
+  }
+
+  /** Writes a piece larger than the buffer directly, after everything before it (call with the buffer flushed). */
+  private writeNow(source: Uint8Array, start: number, end: number): void {
+    this.writeBehind?.waitFor(Math.max(...this.tickets));
+    writeAll(this.fd, source, start, end);
   }
 
   /**
@@ -120,17 +140,34 @@ export class ByteWriter {
   }
 
   flush(): void {
-    writeAll(this.fd, this.arena, this.begin, this.position);
+    const writeBehind = this.writeBehind;
+    if (writeBehind === null) writeAll(this.fd, this.arena, this.begin, this.position);
+    else {
+      if (this.position > this.begin) this.tickets[this.current] = writeBehind.submit(this.fd, this.begin, this.position);
+      // Switch to the other buffer once the thread is done with it.
+      this.current ^= 1;
+      writeBehind.waitFor(this.tickets[this.current] as number);
+      this.begin = this.buffers[this.current] as number;
+      this.limit = this.begin + this.bytes;
+    }
     this.position = this.begin;
   }
 
+  /** Writes what is buffered and closes the file; after a failure, call discard(). */
   close(): void {
+    if (this.closed) return;
     this.flush();
+    this.writeBehind?.waitFor(Math.max(...this.tickets));
+    this.closed = true;
     closeSync(this.fd);
   }
 
   /** Closes the file without writing what is still buffered (the output is being abandoned). */
   discard(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // The thread must be done with the file before its descriptor is closed (and perhaps reused).
+    this.writeBehind?.settle(Math.max(...this.tickets));
     closeSync(this.fd);
   }
 }

@@ -1,6 +1,7 @@
 // `reliability.jsonl`: one line per question, byte for byte what JSON.stringify gives for
 // { id, n, distribution: [{ answer, count, p, reliability }], entropy, kept } (Eq. 2-4).
 import { Arena, ByteWriter } from '../data/byte-writer.js';
+import { WriteBehind } from '../data/write-behind.js';
 import type { CountPattern, ScorePlan } from './score-plan.js';
 import { NULL_CODE, type RowKeys } from './score-tally.js';
 
@@ -21,15 +22,27 @@ const QUOTE = Buffer.from('"');
 const KEPT = [Buffer.from('false}\n'), Buffer.from('true}\n')];
 const BUFFER_BYTES = 1 << 20;
 
-/** Writes reliability.jsonl, questions in order of first appearance. */
-export function writeReliability(path: string, keys: RowKeys, plan: ScorePlan): void {
+/** Writes reliability.jsonl, questions in order of first appearance; with `writeBehind`, from a second thread. */
+export function writeReliability(path: string, keys: RowKeys, plan: ScorePlan, writeBehind: boolean): void {
   // The pattern texts sit beside the output buffer, where copying them is cheap.
   const pieces = plan.patterns.map(patternPieces);
-  const arena = new Arena(Arena.sizeOf(pieces.flat()) + BUFFER_BYTES);
+  const threaded = writeBehind && WriteBehind.available();
+  const arena = new Arena(Arena.sizeOf(pieces.flat()) + ByteWriter.regions(threaded) * BUFFER_BYTES);
   const at = arena.constants(pieces.flat());
+  const thread = threaded ? WriteBehind.start(arena.bytes) : null;
+  const out = new ByteWriter(path, arena, BUFFER_BYTES, thread);
+  try {
+    writeLines(out, at, pieces, keys, plan);
+    out.close();
+  } finally {
+    out.discard();
+    thread?.stop();
+  }
+}
+
+function writeLines(out: ByteWriter, at: Int32Array, pieces: Buffer[][], keys: RowKeys, plan: ScorePlan): void {
   const firstPiece = new Int32Array(pieces.length);
   for (let i = 1; i < pieces.length; i++) firstPiece[i] = (firstPiece[i - 1] as number) + (pieces[i - 1] as Buffer[]).length;
-  const out = new ByteWriter(path, arena, BUFFER_BYTES);
   const ids = keys.ids;
   const answers = keys.answers.table;
   for (let q = 0; q < plan.questions; q++) {
@@ -56,5 +69,4 @@ export function writeReliability(path: string, keys: RowKeys, plan: ScorePlan): 
     out.putConstant(at[tail] as number, at[tail + 1] as number);
     out.putAll(KEPT[plan.kept[q] as number] as Buffer);
   }
-  out.close();
 }

@@ -6,6 +6,7 @@ import type { AnswerRecord } from '../core/types.js';
 import { AnswerRow, Bytes, ID, OUTPUT, PROMPT } from '../data/answers.js';
 import { Arena, ByteWriter, copyBytes, moveBytes } from '../data/byte-writer.js';
 import { canonicalBytes } from '../data/json-bytes.js';
+import { WriteBehind } from '../data/write-behind.js';
 import { hasBit, type CountPattern, type ScorePlan } from './score-plan.js';
 import { NULL_CODE, type RowKeys } from './score-tally.js';
 
@@ -78,6 +79,8 @@ export class SftWriter {
   private readonly weightAt: Int32Array;
   private readonly weightIndex: Int32Array;
   private readonly readAt: number;
+  /** The thread that writes the output buffers while rows are assembled, when there is one. */
+  private readonly writeBehind: WriteBehind | null;
   private filterPosition = 0;
   private reweightPosition = 0;
   private readonly id = new Bytes();
@@ -92,9 +95,12 @@ export class SftWriter {
     options: SelectionOptions,
     pathOf: (method: SelectionMethod) => string,
     private readonly render: RenderAnswer | undefined,
+    writeBehind: boolean,
   ) {
     const pieces = [weightPiece(1), weightPiece(0), ...plan.patterns.flatMap((p: CountPattern) => p.scores.map(weightPiece))];
-    const arena = new Arena(CHUNK_BYTES + Arena.sizeOf(pieces) + methods.length * BUFFER_BYTES);
+    const threaded = writeBehind && WriteBehind.available();
+    const arena = new Arena(CHUNK_BYTES + Arena.sizeOf(pieces) + methods.length * ByteWriter.regions(threaded) * BUFFER_BYTES);
+    this.writeBehind = threaded ? WriteBehind.start(arena.bytes) : null;
     this.readAt = arena.reserve(CHUNK_BYTES);
     this.readBuffer = arena.bytes.subarray(this.readAt, this.readAt + CHUNK_BYTES);
     this.weightAt = arena.constants(pieces);
@@ -108,7 +114,7 @@ export class SftWriter {
       method,
       decisions: decisionTable(method),
       source: completionSource(method, options.completion),
-      out: new ByteWriter(pathOf(method), arena, BUFFER_BYTES),
+      out: new ByteWriter(pathOf(method), arena, BUFFER_BYTES, this.writeBehind),
       rows: 0,
     }));
     this.takers = Array.from({ length: 1024 }, (_, mask) => this.outputs.filter((o) => o.decisions[mask] !== 0));
@@ -209,11 +215,18 @@ export class SftWriter {
   /** Closes the files after a failure; the output is abandoned. */
   abandon(): void {
     for (const o of this.outputs) o.out.discard();
+    this.writeBehind?.stop();
   }
 
   /** Each method's row count, in method order. */
   close(): Map<SelectionMethod, number> {
-    for (const o of this.outputs) o.out.close();
+    try {
+      for (const o of this.outputs) o.out.close();
+    } catch (error) {
+      this.abandon();
+      throw error;
+    }
+    this.writeBehind?.stop();
     return new Map(this.outputs.map((o) => [o.method, o.rows]));
   }
 

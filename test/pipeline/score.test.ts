@@ -153,11 +153,27 @@ const configurations: Array<[string, string, Partial<ScoreOptions>]> = [
   ],
 ];
 
+/** Ways to run the same configuration: the write-behind thread or not; the native line scanner or not. */
+const paths: Array<[string, boolean, string | undefined]> = [
+  ['written from a second thread', true, undefined],
+  ['written in place', false, undefined],
+  ['without native code', true, 'portable'],
+];
+const cases = configurations.flatMap(([name, file, config]) => paths.map(([path, writeBehind, kernels]) => [name, path, file, config, writeBehind, kernels] as const));
+
 describe('w2s score output, byte for byte', () => {
-  it.each(configurations)('writes the expected files for the fixture (%s)', (name, file, config) => {
+  it.each(cases)('writes the expected files for the fixture (%s, %s)', (name, _path, file, config, writeBehind, kernels) => {
     const input = join(FIXTURES, file);
     const out = join(tmp(), 'out');
-    score({ ...DEFAULT_SELECTION_OPTIONS, ...config, input, out });
+    const before = process.env.W2S_KERNELS;
+    if (kernels === undefined) delete process.env.W2S_KERNELS;
+    else process.env.W2S_KERNELS = kernels;
+    try {
+      score({ ...DEFAULT_SELECTION_OPTIONS, ...config, input, out, writeBehind });
+    } finally {
+      if (before === undefined) delete process.env.W2S_KERNELS;
+      else process.env.W2S_KERNELS = before;
+    }
     const expectedDir = join(FIXTURES, 'expected', name);
     expect(readdirSync(out).sort()).toEqual(readdirSync(expectedDir).sort());
     for (const f of readdirSync(expectedDir)) {
@@ -208,7 +224,8 @@ describe('w2s score against the in-memory selection', () => {
         fc.array(extraFields, { minLength: 1, maxLength: 4 }),
         fc.nat(),
         fc.record({ seed: fc.nat(100), temperature: fc.constantFrom(0.2, 1), tauPercentile: fc.constantFrom(0, 30, 50, 100), completion: fc.constantFrom('output' as const, 'answer' as const) }),
-        (questions, styles, extras, order, settings) => {
+        fc.boolean(),
+        (questions, styles, extras, order, settings, writeBehind) => {
           const rows: Array<{ record: AnswerRecord; line: string }> = [];
           for (const q of questions) {
             q.variants.forEach((variant, k) => {
@@ -233,7 +250,7 @@ describe('w2s score against the in-memory selection', () => {
           const methods = SELECTION_METHODS.filter((m) => m !== 'ceiling' || records.some((r) => typeof r.gold === 'string'));
           const options = { ...DEFAULT_SELECTION_OPTIONS, ...settings };
           const out = join(dir, 'out');
-          const summary = score({ ...options, input, out, methods });
+          const summary = score({ ...options, input, out, methods, writeBehind });
           for (const [file, bytes] of referenceOutputs(records, methods, options)) expect(readFileSync(join(out, file), 'utf8'), file).toBe(bytes);
           const { plan } = selectRows(records, methods, options);
           expect(summary.tau).toBe(plan.tau);
@@ -265,7 +282,7 @@ describe('w2s score bad input', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('stops, leaving nothing behind, when the file changes between the two passes', () => {
+  it.each([false, true])('stops, leaving nothing behind, when the file changes between the two passes (write-behind %s)', (writeBehind) => {
     const dir = tmp();
     const input = join(dir, 'answers.jsonl');
     writeFileSync(input, `${good}\n`);
@@ -273,7 +290,7 @@ describe('w2s score bad input', () => {
     const onProgress = (pass: 1 | 2, fraction: number): void => {
       if (pass === 1 && fraction === 1) appendFileSync(input, '{"id":"b","variant":0,"prompt":"p","output":"o","answer":"x"}\n');
     };
-    expect(() => score({ ...options, input, out, onProgress })).toThrow(/line 2, field "id": the file changed while it was being scored/);
+    expect(() => score({ ...options, input, out, onProgress, writeBehind })).toThrow(/line 2, field "id": the file changed while it was being scored/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadAddon, NATIVE_ADDON_PATH, olderBuild } from '../../native/addon.js';
 import type { AttentionView } from '../layers/attention.js';
 import type { Kernels } from './types.js';
 
-/** The addon built by scripts/build-native.mjs; the same relative path holds from src/ and from dist/. */
-export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../../build/native/w2s_kernels.node', import.meta.url));
+export { NATIVE_ADDON_PATH } from '../../native/addon.js';
 
 /** What the addon exports (native/w2s_kernels.c and native/ops.c). */
 interface Addon {
@@ -60,17 +57,11 @@ function trainingLayout(a: AttentionView): boolean {
 }
 
 function tryLoad(path: string): NativeLoad {
-  if (!existsSync(path)) return { kernels: null, reason: `${path} does not exist (run: node scripts/build-native.mjs)` };
-  let addon: Addon;
-  try {
-    addon = createRequire(import.meta.url)(path) as Addon;
-  } catch (error) {
-    return { kernels: null, reason: `${path} failed to load: ${(error as Error).message.split('\n')[0]}` };
-  }
+  const load = loadAddon(path);
+  if (load.addon === null) return { kernels: null, reason: load.reason };
+  const addon = load.addon as unknown as Addon;
   // An addon from an older build has only sgemm; it must be rebuilt rather than half used.
-  if (typeof addon.adamwUpdate !== 'function') {
-    return { kernels: null, reason: `${path} is from an older build (run: node scripts/build-native.mjs)` };
-  }
+  if (typeof addon.adamwUpdate !== 'function') return { kernels: null, reason: olderBuild(path) };
   return {
     kernels: {
       name: 'native',
