@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { score } from '../dist/pipeline/score.js';
 import { readLines } from '../dist/data/lines.js';
 import { nativeAnswerScan } from '../dist/data/native-answer-scan.js';
-import { WriteBehind } from '../dist/data/write-behind.js';
+import { IoThread } from '../dist/data/io-thread.js';
 
 const [mode, input, out] = process.argv.slice(2);
 const start = performance.now();
@@ -24,6 +24,6 @@ if (mode === 'score') {
 }
 const seconds = (performance.now() - start) / 1000;
 const outputMiB = mode === 'score' ? readdirSync(out).reduce((sum, f) => sum + statSync(join(out, f)).size, 0) / 2 ** 20 : 0;
-// Whether the native line scanner and the write-behind thread were there to use (the addon is built at install).
-const native = { scanner: nativeAnswerScan() !== null, writeBehind: WriteBehind.available() };
+// Whether the native line scanner and the I/O thread were there to use (the addon is built at install).
+const native = { scanner: nativeAnswerScan() !== null, ioThread: IoThread.available() };
 process.stdout.write(JSON.stringify({ rows, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, outputMiB, native }) + '\n');

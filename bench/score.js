@@ -56,7 +56,7 @@ export async function run(flags) {
     console.log(`file: ${rows.toLocaleString()} rows, ${sizeMiB.toFixed(0)} MiB, ${questions.toLocaleString()} questions; ${ROUNDS} rounds, medians`);
     console.log(`w2s score       : ${ours.seconds.toFixed(2)} s, ${Math.round(rps).toLocaleString()} rows/s, peak ${ours.peakRssMiB.toFixed(0)} MiB, output ${ours.outputMiB.toFixed(0)} MiB (runs: ${times(oursRuns)} s)`);
     console.log(`parse baseline  : ${baseline.seconds.toFixed(2)} s, ${Math.round(baseline.rows / baseline.seconds).toLocaleString()} rows/s, peak ${baseline.peakRssMiB.toFixed(0)} MiB (runs: ${times(baselineRuns)} s)`);
-    console.log(`native line scanner: ${ours.native.scanner ? 'used' : 'absent'}; write-behind thread: ${ours.native.writeBehind ? 'used' : 'absent'}`);
+    console.log(`native line scanner: ${ours.native.scanner ? 'used' : 'absent'}; I/O thread: ${ours.native.ioThread ? 'used' : 'absent'}`);
     console.log(`ratio (score rows/s / baseline rows/s): ${(baseline.seconds / ours.seconds).toFixed(3)}; target 1,000,000 rows/s: ${rps >= 1e6 ? 'met' : 'not met'}`);
     console.log(`machine load (1-minute average): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
     rmSync(big);
@@ -80,7 +80,7 @@ export async function run(flags) {
       file_mib: sizeMiB,
       rounds: ROUNDS,
       native_scanner: ours.native.scanner,
-      write_behind_thread: ours.native.writeBehind,
+      io_thread: ours.native.ioThread,
       score_seconds: ours.seconds,
       score_seconds_runs: oursRuns.map((r) => r.seconds),
       score_rows_per_s: rps,

@@ -216,6 +216,31 @@ static int field_of(const uint8_t *key, int64_t n) {
   }
 }
 
+/*
+ * The common case first: from just after a key's opening quote, a contract field's name and the closing quote. Then
+ * the key is that name (no escape can hide among those bytes): the index of the closing quote, with `field` set.
+ * Else -1, and the key is read the general way.
+ */
+static int64_t known_key(const uint8_t *b, int64_t i, int64_t end, int *field) {
+  static const char *const names[FIELDS] = {"id\"", "variant\"", "prompt\"", "output\"", "answer\"", "gold\"", "choices\""};
+  static const int64_t lengths[FIELDS] = {3, 8, 7, 7, 7, 5, 8};
+  if (i >= end) return -1;
+  int f;
+  switch (b[i]) {
+    case 'i': f = ID; break;
+    case 'v': f = VARIANT; break;
+    case 'p': f = PROMPT; break;
+    case 'o': f = OUTPUT; break;
+    case 'a': f = ANSWER; break;
+    case 'g': f = GOLD; break;
+    case 'c': f = CHOICES; break;
+    default: return -1;
+  }
+  if (i + lengths[f] > end || memcmp(b + i, names[f], (size_t)lengths[f]) != 0) return -1;
+  *field = f;
+  return i + lengths[f] - 1;
+}
+
 static void record(scan_state *s, int field, int kind, int64_t start, int64_t end, int flags) {
   int32_t *r = s->rec;
   r[W2S_SCAN_KIND + field] = kind;
@@ -281,10 +306,14 @@ static int64_t scan_line(scan_state *s, int64_t i, int64_t end) {
   } else {
     for (;;) {
       if (i >= end || b[i] != '"') return -1;
-      int64_t key_end = scan_string(s, i + 1, end);
-      /* An escaped key might spell a field's name: leave it to JSON.parse. */
-      if (key_end < 0 || (s->flags & ESCAPED)) return -1;
-      int field = field_of(b + i + 1, key_end - i - 1);
+      int field;
+      int64_t key_end = known_key(b, i + 1, end, &field);
+      if (key_end < 0) {
+        key_end = scan_string(s, i + 1, end);
+        /* An escaped key might spell a field's name: leave it to JSON.parse. */
+        if (key_end < 0 || (s->flags & ESCAPED)) return -1;
+        field = field_of(b + i + 1, key_end - i - 1);
+      }
       i = skip_space(b, key_end + 1, end);
       if (i >= end || b[i] != ':') return -1;
       i = skip_space(b, i + 1, end);

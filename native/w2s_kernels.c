@@ -1,7 +1,7 @@
 /*
  * w2s native kernels: a Node-API addon that hands sgemm to OpenBLAS and runs the engine's fused row-wise and
  * attention kernels and the AdamW update (ops.c) in C; for `w2s score` it also holds the answers-line scanner
- * (answer_scan.c) and the write-behind thread (write_behind.c).
+ * (answer_scan.c) and the I/O thread (io_thread.c).
  *
  * Only the stable Node-API C interface is used, so one build runs on every Node release that has NAPI_VERSION 8.
  * Matrices are the caller's Float32Array backing stores, read and written in place (no copies). Every index a call
@@ -15,7 +15,7 @@
 #include "gemm.h"
 #include "napi_args.h"
 #include "ops.h"
-#include "write_behind.h"
+#include "io_thread.h"
 
 /*
  * Threads: OpenBLAS starts with OPENBLAS_NUM_THREADS, else one per core. Measured on 2 cores, 2 threads are faster
@@ -119,10 +119,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attentionBackward", NULL, w2s_op_attention_backward, NULL, NULL, NULL, napi_default, NULL},
       {"adamwUpdate", NULL, w2s_op_adamw_update, NULL, NULL, NULL, napi_default, NULL},
       {"scanAnswerLines", NULL, w2s_op_scan_answer_lines, NULL, NULL, NULL, napi_default, NULL},
-      {"writeBehindStart", NULL, w2s_op_write_behind_start, NULL, NULL, NULL, napi_default, NULL},
-      {"writeBehindSubmit", NULL, w2s_op_write_behind_submit, NULL, NULL, NULL, napi_default, NULL},
-      {"writeBehindWait", NULL, w2s_op_write_behind_wait, NULL, NULL, NULL, napi_default, NULL},
-      {"writeBehindStop", NULL, w2s_op_write_behind_stop, NULL, NULL, NULL, napi_default, NULL},
+      {"ioStart", NULL, w2s_op_io_start, NULL, NULL, NULL, napi_default, NULL},
+      {"ioSubmit", NULL, w2s_op_io_submit, NULL, NULL, NULL, napi_default, NULL},
+      {"ioWait", NULL, w2s_op_io_wait, NULL, NULL, NULL, napi_default, NULL},
+      {"ioStop", NULL, w2s_op_io_stop, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK_NAPI(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -7,7 +7,8 @@ import {
   RECORD_START, RECORD_STRIDE, RECORD_VARIANT, STRING, scanAnswerLine,
 } from './answer-scanner.js';
 import { canonicalBytes, decodeJsonString, isCanonical } from './json-bytes.js';
-import { readLineChunks, readLines, type LineChunk } from './lines.js';
+import type { IoThread } from './io-thread.js';
+import { readLineChunks, readLineChunksAhead, readLines, type LineChunk } from './lines.js';
 import { nativeAnswerScan, type AnswerLineBatchScan } from './native-answer-scan.js';
 import { fieldFailure, parseObjectLine } from './jsonl.js';
 
@@ -165,8 +166,17 @@ const BATCH_LINES = 1024;
 /** After the native scanner declines a line, at most this many lines are read in TypeScript before it is asked again. */
 const MAX_TS_RUN = 1024;
 
+export interface AnswerReaderOptions {
+  /** Where the bytes land. */
+  buffer?: Buffer;
+  /** Read ahead on this I/O thread, into `buffer`, which lies at `base` in the thread's arena (readLineChunksAhead). */
+  readAhead?: { io: IoThread; base: number } | null;
+  /** The native batch scanner (default: the addon's when built; null: TypeScript only). */
+  batchScan?: AnswerLineBatchScan | null;
+}
+
 /**
- * Reads the non-blank lines of an answers file one by one into {@link row}; `buffer` is where the bytes land. Lines
+ * Reads the non-blank lines of an answers file one by one into {@link row}. Lines
  * are scanned in batches by the native scanner when there is one (`batchScan`), else one by one in TypeScript; lines
  * the native scanner declines take the TypeScript path, and after a decline the next few lines too (twice as many after
  * each decline in a row), so that a file written in a form it does not read costs few wasted calls.
@@ -184,14 +194,14 @@ export class AnswerReader {
   private tsRun = 0;
   private declines = 0;
 
-  constructor(
-    file: string,
-    buffer?: Buffer,
-    private readonly batchScan: AnswerLineBatchScan | null = nativeAnswerScan(),
-  ) {
+  private readonly batchScan: AnswerLineBatchScan | null;
+
+  constructor(file: string, options: AnswerReaderOptions = {}) {
     this.row = new AnswerRow(file);
-    this.chunks = readLineChunks(file, buffer);
-    this.records = new Int32Array(batchScan === null ? 0 : BATCH_LINES * RECORD_STRIDE);
+    const { buffer, readAhead } = options;
+    this.chunks = readAhead && buffer ? readLineChunksAhead(file, readAhead.io, buffer, readAhead.base) : readLineChunks(file, buffer);
+    this.batchScan = options.batchScan === undefined ? nativeAnswerScan() : options.batchScan;
+    this.records = new Int32Array(this.batchScan === null ? 0 : BATCH_LINES * RECORD_STRIDE);
   }
 
   /** Moves to the next non-blank line; false at the end. */
@@ -202,7 +212,7 @@ export class AnswerReader {
         const next = this.chunks.next();
         if (next.done) return false;
         this.chunk = next.value;
-        this.position = 0;
+        this.position = next.value.start;
         continue;
       }
       const { buffer, end } = chunk;
@@ -245,7 +255,7 @@ export class AnswerReader {
   /** File offset just past the current line. */
   get bytesRead(): number {
     const chunk = this.chunk;
-    return chunk === undefined ? 0 : chunk.offset + Math.min(this.position, chunk.end);
+    return chunk === undefined ? 0 : chunk.offset + Math.min(this.position, chunk.end) - chunk.start;
   }
 
   /** Stops reading early (closes the file). */

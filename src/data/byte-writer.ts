@@ -2,7 +2,7 @@
 // (tens of nanoseconds a piece); copying within one array (copyWithin) does not. So the input chunk, the constant
 // pieces and the output buffers of a writer live in one ArrayBuffer, an arena, and most copies stay inside it.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { WriteBehind } from './write-behind.js';
+import type { IoThread } from './io-thread.js';
 
 /** Pieces shorter than this are copied byte by byte (cheaper than any call). */
 const SHORT = 24;
@@ -56,7 +56,7 @@ export class Arena {
 }
 
 /**
- * Appends bytes to a file through a buffer of `bytes` bytes taken from an arena. With a write-behind thread it takes
+ * Appends bytes to a file through a buffer of `bytes` bytes taken from an arena. With an I/O thread it takes
  * two such buffers: one is filled while the thread writes the other.
  */
 export class ByteWriter {
@@ -67,7 +67,7 @@ export class ByteWriter {
   private limit: number;
   /** Bytes waiting in arena[begin, position). */
   private position: number;
-  /** With a write-behind thread: where the two buffers begin, and the ticket of each one's last write. */
+  /** With an I/O thread: where the two buffers begin, and the ticket of each one's last write. */
   private readonly buffers: number[];
   private readonly tickets = [0, 0];
   private current = 0;
@@ -77,19 +77,19 @@ export class ByteWriter {
     path: string,
     arena: Arena,
     private readonly bytes: number,
-    private readonly writeBehind: WriteBehind | null = null,
+    private readonly io: IoThread | null = null,
   ) {
     this.fd = openSync(path, 'w');
     this.arena = arena.bytes;
-    this.buffers = writeBehind === null ? [arena.reserve(bytes)] : [arena.reserve(bytes), arena.reserve(bytes)];
+    this.buffers = io === null ? [arena.reserve(bytes)] : [arena.reserve(bytes), arena.reserve(bytes)];
     this.begin = this.buffers[0] as number;
     this.limit = this.begin + bytes;
     this.position = this.begin;
   }
 
-  /** How many buffers a writer takes from its arena: two with a write-behind thread, else one. */
-  static regions(writeBehind: boolean): number {
-    return writeBehind ? 2 : 1;
+  /** How many buffers a writer takes from its arena: two with an I/O thread, else one. */
+  static regions(threaded: boolean): number {
+    return threaded ? 2 : 1;
   }
 
   /** Appends arena[start, end) (a constant piece of the arena). */
@@ -114,7 +114,7 @@ export class ByteWriter {
 
   /** Writes a piece larger than the buffer directly, after everything before it (call with the buffer flushed). */
   private writeNow(source: Uint8Array, start: number, end: number): void {
-    this.writeBehind?.waitFor(Math.max(...this.tickets));
+    this.io?.waitFor(Math.max(...this.tickets));
     writeAll(this.fd, source, start, end);
   }
 
@@ -140,13 +140,13 @@ export class ByteWriter {
   }
 
   flush(): void {
-    const writeBehind = this.writeBehind;
-    if (writeBehind === null) writeAll(this.fd, this.arena, this.begin, this.position);
+    const io = this.io;
+    if (io === null) writeAll(this.fd, this.arena, this.begin, this.position);
     else {
-      if (this.position > this.begin) this.tickets[this.current] = writeBehind.submit(this.fd, this.begin, this.position);
+      if (this.position > this.begin) this.tickets[this.current] = io.write(this.fd, this.begin, this.position);
       // Switch to the other buffer once the thread is done with it.
       this.current ^= 1;
-      writeBehind.waitFor(this.tickets[this.current] as number);
+      io.waitFor(this.tickets[this.current] as number);
       this.begin = this.buffers[this.current] as number;
       this.limit = this.begin + this.bytes;
     }
@@ -157,7 +157,7 @@ export class ByteWriter {
   close(): void {
     if (this.closed) return;
     this.flush();
-    this.writeBehind?.waitFor(Math.max(...this.tickets));
+    this.io?.waitFor(Math.max(...this.tickets));
     this.closed = true;
     closeSync(this.fd);
   }
@@ -167,7 +167,7 @@ export class ByteWriter {
     if (this.closed) return;
     this.closed = true;
     // The thread must be done with the file before its descriptor is closed (and perhaps reused).
-    this.writeBehind?.settle(Math.max(...this.tickets));
+    this.io?.settle(Math.max(...this.tickets));
     closeSync(this.fd);
   }
 }

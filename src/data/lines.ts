@@ -1,13 +1,16 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import type { IoThread } from './io-thread.js';
 
-const CHUNK_BYTES = 4 << 20;
+/** The bytes read at a time, unless a line is longer. */
+export const READ_CHUNK_BYTES = 4 << 20;
 
 /**
- * Whole lines of a file, many at a time: `buffer[0, end)` holds complete lines, each ending in "\n", except in the last
- * chunk, whose final line may lack one. `offset` is the file offset of `buffer[0]`.
+ * Whole lines of a file, many at a time: `buffer[start, end)` holds complete lines, each ending in "\n", except in the
+ * last chunk, whose final line may lack one. `offset` is the file offset of `buffer[start]`.
  */
 export interface LineChunk {
   buffer: Buffer;
+  start: number;
   end: number;
   offset: number;
 }
@@ -17,32 +20,81 @@ export interface LineChunk {
  * is; a line longer than the buffer grows it. `buffer` lets the caller choose where the bytes land. Each chunk is valid
  * until the next one is asked for.
  */
-export function* readLineChunks(file: string, buffer: Buffer = Buffer.allocUnsafe(CHUNK_BYTES)): Generator<LineChunk> {
+export function* readLineChunks(file: string, buffer: Buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES), from = 0): Generator<LineChunk> {
   const fd = openSync(file, 'r');
   try {
     let filled = 0;
-    let offset = 0; // file offset of buffer[0]
+    let offset = from; // file offset of buffer[0]
     while (true) {
       if (filled === buffer.length) {
         // A single line longer than the buffer: grow it rather than split the line.
-        const bigger = Buffer.allocUnsafe(Math.max(buffer.length * 2, CHUNK_BYTES));
+        const bigger = Buffer.allocUnsafe(Math.max(buffer.length * 2, READ_CHUNK_BYTES));
         buffer.copy(bigger, 0, 0, filled);
         buffer = bigger;
       }
       const read = readSync(fd, buffer, filled, buffer.length - filled, offset + filled);
       filled += read;
       if (read === 0) {
-        if (filled > 0) yield { buffer, end: filled, offset };
+        if (filled > 0) yield { buffer, start: 0, end: filled, offset };
         return;
       }
       const lastNewline = buffer.lastIndexOf(10, filled - 1);
       if (lastNewline < 0) continue;
-      yield { buffer, end: lastNewline + 1, offset };
+      yield { buffer, start: 0, end: lastNewline + 1, offset };
       buffer.copyWithin(0, lastNewline + 1, filled);
       filled -= lastNewline + 1;
       offset += lastNewline + 1;
     }
   } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * readLineChunks with the reading done ahead on an I/O thread: `buffer` (at `base` in the thread's arena) is used as
+ * two halves, the next chunk read into one while the caller works on the other, which holds the current chunk. Lines
+ * longer than half the buffer are handed on to readLineChunks (its growing buffer, read in place).
+ */
+export function* readLineChunksAhead(file: string, io: IoThread, buffer: Buffer, base: number): Generator<LineChunk> {
+  const half = buffer.length >> 1;
+  const fd = openSync(file, 'r');
+  let ticket = 0;
+  try {
+    let current = 0; // where the current half starts in buffer
+    let filled = 0; // bytes in it: the tail carried over from the chunk before, then what was read
+    let offset = 0; // file offset of buffer[current]
+    ticket = io.read(fd, base, base + half, 0);
+    while (true) {
+      const read = io.waitFor(ticket);
+      ticket = 0;
+      filled += read;
+      const lastNewline = filled === 0 ? -1 : buffer.lastIndexOf(10, current + filled - 1);
+      if (read === 0 || lastNewline < current) {
+        if (read === 0) {
+          if (filled > 0) yield { buffer, start: current, end: current + filled, offset };
+          return;
+        }
+        if (filled < half) {
+          // A short read before the end of the file (the file is growing): read on.
+          ticket = io.read(fd, base + current + filled, base + current + half, offset + filled);
+          continue;
+        }
+        yield* readLineChunks(file, Buffer.allocUnsafe(2 * half), offset);
+        return;
+      }
+      const next = current === 0 ? half : 0;
+      const tail = current + filled - (lastNewline + 1);
+      buffer.copy(buffer, next, lastNewline + 1, current + filled);
+      const nextOffset = offset + lastNewline + 1 - current;
+      ticket = io.read(fd, base + next + tail, base + next + half, nextOffset + tail);
+      yield { buffer, start: current, end: lastNewline + 1, offset };
+      current = next;
+      filled = tail;
+      offset = nextOffset;
+    }
+  } finally {
+    // The thread may still be reading into the buffer: it must be done before the file is closed.
+    io.settle(ticket);
     closeSync(fd);
   }
 }

@@ -1,7 +1,7 @@
 // `reliability.jsonl`: one line per question, byte for byte what JSON.stringify gives for
 // { id, n, distribution: [{ answer, count, p, reliability }], entropy, kept } (Eq. 2-4).
 import { Arena, ByteWriter } from '../data/byte-writer.js';
-import { WriteBehind } from '../data/write-behind.js';
+import { IoThread } from '../data/io-thread.js';
 import type { CountPattern, ScorePlan } from './score-plan.js';
 import { NULL_CODE, type RowKeys } from './score-tally.js';
 
@@ -22,14 +22,14 @@ const QUOTE = Buffer.from('"');
 const KEPT = [Buffer.from('false}\n'), Buffer.from('true}\n')];
 const BUFFER_BYTES = 1 << 20;
 
-/** Writes reliability.jsonl, questions in order of first appearance; with `writeBehind`, from a second thread. */
-export function writeReliability(path: string, keys: RowKeys, plan: ScorePlan, writeBehind: boolean): void {
+/** Writes reliability.jsonl, questions in order of first appearance; with `ioThread`, written from a second thread. */
+export function writeReliability(path: string, keys: RowKeys, plan: ScorePlan, ioThread: boolean): void {
   // The pattern texts sit beside the output buffer, where copying them is cheap.
   const pieces = plan.patterns.map(patternPieces);
-  const threaded = writeBehind && WriteBehind.available();
+  const threaded = ioThread && IoThread.available();
   const arena = new Arena(Arena.sizeOf(pieces.flat()) + ByteWriter.regions(threaded) * BUFFER_BYTES);
   const at = arena.constants(pieces.flat());
-  const thread = threaded ? WriteBehind.start(arena.bytes) : null;
+  const thread = threaded ? IoThread.start(arena.bytes) : null;
   const out = new ByteWriter(path, arena, BUFFER_BYTES, thread);
   try {
     writeLines(out, at, pieces, keys, plan);

@@ -3,10 +3,11 @@
 // when they are already in JSON.stringify's form. The decisions are rowDecision's (core/selection.ts).
 import { completionSource, rowDecision, type RenderAnswer, type RowFacts, type SelectionMethod, type SelectionOptions } from '../core/selection.js';
 import type { AnswerRecord } from '../core/types.js';
-import { AnswerRow, Bytes, ID, OUTPUT, PROMPT } from '../data/answers.js';
+import { AnswerRow, Bytes, ID, OUTPUT, PROMPT, type AnswerReaderOptions } from '../data/answers.js';
 import { Arena, ByteWriter, copyBytes, moveBytes } from '../data/byte-writer.js';
 import { canonicalBytes } from '../data/json-bytes.js';
-import { WriteBehind } from '../data/write-behind.js';
+import { IoThread } from '../data/io-thread.js';
+import { READ_CHUNK_BYTES } from '../data/lines.js';
 import { hasBit, type CountPattern, type ScorePlan } from './score-plan.js';
 import { NULL_CODE, type RowKeys } from './score-tally.js';
 
@@ -60,13 +61,12 @@ const ID_OPEN = Buffer.from('{"id":"');
 const PROMPT_OPEN = Buffer.from('","prompt":"');
 const COMPLETION_OPEN = Buffer.from('","completion":"');
 const weightPiece = (weight: number): Buffer => Buffer.from(`","weight":${weight}}\n`);
-const CHUNK_BYTES = 4 << 20;
 const BUFFER_BYTES = 1 << 20;
 
 /** Writes the SFT rows of `methods` from the rows of an answers file, in row order; returns each method's row count. */
 export class SftWriter {
-  /** Where pass 2 should read the file into: inside the arena, so that copying from it is cheap. */
-  readonly readBuffer: Buffer;
+  /** Where pass 2 reads the file into: inside the arena, so that copying from it is cheap. */
+  private readonly readBuffer: Buffer;
   private readonly outputs: MethodOutput[];
   /** The methods that take a row with given facts (a bit mask), in method order. */
   private readonly takers: MethodOutput[][];
@@ -79,8 +79,8 @@ export class SftWriter {
   private readonly weightAt: Int32Array;
   private readonly weightIndex: Int32Array;
   private readonly readAt: number;
-  /** The thread that writes the output buffers while rows are assembled, when there is one. */
-  private readonly writeBehind: WriteBehind | null;
+  /** The thread that reads the input ahead and writes the output buffers, when there is one. */
+  private readonly io: IoThread | null;
   private filterPosition = 0;
   private reweightPosition = 0;
   private readonly id = new Bytes();
@@ -95,14 +95,15 @@ export class SftWriter {
     options: SelectionOptions,
     pathOf: (method: SelectionMethod) => string,
     private readonly render: RenderAnswer | undefined,
-    writeBehind: boolean,
+    ioThread: boolean,
   ) {
     const pieces = [weightPiece(1), weightPiece(0), ...plan.patterns.flatMap((p: CountPattern) => p.scores.map(weightPiece))];
-    const threaded = writeBehind && WriteBehind.available();
-    const arena = new Arena(CHUNK_BYTES + Arena.sizeOf(pieces) + methods.length * ByteWriter.regions(threaded) * BUFFER_BYTES);
-    this.writeBehind = threaded ? WriteBehind.start(arena.bytes) : null;
-    this.readAt = arena.reserve(CHUNK_BYTES);
-    this.readBuffer = arena.bytes.subarray(this.readAt, this.readAt + CHUNK_BYTES);
+    const threaded = ioThread && IoThread.available();
+    // With an I/O thread, the read buffer is two chunks: one read ahead while the other is scanned.
+    const readBytes = READ_CHUNK_BYTES * (threaded ? 2 : 1);
+    const arena = new Arena(readBytes + Arena.sizeOf(pieces) + methods.length * ByteWriter.regions(threaded) * BUFFER_BYTES);
+    this.readAt = arena.reserve(readBytes);
+    this.readBuffer = arena.bytes.subarray(this.readAt, this.readAt + readBytes);
     this.weightAt = arena.constants(pieces);
     this.weightIndex = new Int32Array(plan.patterns.length);
     let next = 2;
@@ -110,13 +111,17 @@ export class SftWriter {
       this.weightIndex[i] = next;
       next += p.scores.length;
     });
-    this.outputs = methods.map((method) => ({
-      method,
-      decisions: decisionTable(method),
-      source: completionSource(method, options.completion),
-      out: new ByteWriter(pathOf(method), arena, BUFFER_BYTES, this.writeBehind),
-      rows: 0,
-    }));
+    this.io = threaded ? IoThread.start(arena.bytes) : null;
+    this.outputs = [];
+    try {
+      for (const method of methods) {
+        const out = new ByteWriter(pathOf(method), arena, BUFFER_BYTES, this.io);
+        this.outputs.push({ method, decisions: decisionTable(method), source: completionSource(method, options.completion), out, rows: 0 });
+      }
+    } catch (error) {
+      this.abandon();
+      throw error;
+    }
     this.takers = Array.from({ length: 1024 }, (_, mask) => this.outputs.filter((o) => o.decisions[mask] !== 0));
     this.questionFacts = new Uint16Array(plan.questions);
     for (let q = 0; q < plan.questions; q++) {
@@ -195,6 +200,11 @@ export class SftWriter {
     }
   }
 
+  /** How pass 2 should read the answers: into the read buffer, ahead on the I/O thread when there is one. */
+  readerOptions(): AnswerReaderOptions {
+    return { buffer: this.readBuffer, readAhead: this.io && { io: this.io, base: this.readAt } };
+  }
+
   /** Copies a field's bytes into the arena: within it when they are in the read buffer. */
   private copy(arena: Buffer, at: number, bytes: Bytes): number {
     if (bytes.buffer === this.readBuffer) return moveBytes(arena, at, this.readAt + bytes.start, this.readAt + bytes.end);
@@ -215,7 +225,7 @@ export class SftWriter {
   /** Closes the files after a failure; the output is abandoned. */
   abandon(): void {
     for (const o of this.outputs) o.out.discard();
-    this.writeBehind?.stop();
+    this.io?.stop();
   }
 
   /** Each method's row count, in method order. */
@@ -226,7 +236,7 @@ export class SftWriter {
       this.abandon();
       throw error;
     }
-    this.writeBehind?.stop();
+    this.io?.stop();
     return new Map(this.outputs.map((o) => [o.method, o.rows]));
   }
 

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { badInput, W2sError } from '../errors.js';
 import { PAPER_METHODS, type RenderAnswer, type SelectionMethod, type SelectionOptions } from '../core/selection.js';
 import { AnswerReader, type AnswerLine } from '../data/answers.js';
+import { IoThread } from '../data/io-thread.js';
+import { READ_CHUNK_BYTES } from '../data/lines.js';
 import { StagedOutput } from './output-dir.js';
 import { planScore, type ScorePlan } from './score-plan.js';
 import { writeReliability } from './score-reliability.js';
@@ -27,28 +29,29 @@ export interface ScoreOptions extends SelectionOptions {
   /** Called now and then with the pass (1 or 2) and the fraction of the file read. */
   onProgress?: (pass: 1 | 2, fraction: number) => void;
   /**
-   * Write the SFT files from a second thread while rows are assembled (same bytes either way). Default: for inputs
-   * of WRITE_BEHIND_FROM bytes or more, where it pays for starting the thread.
+   * Read the input and write the outputs on a second thread while lines are scanned and rows assembled (same bytes
+   * either way; needs the native addon). Default: for inputs of IO_THREAD_FROM bytes or more, where it pays for
+   * starting the thread.
    */
-  writeBehind?: boolean;
+  ioThread?: boolean;
 }
 
-export const WRITE_BEHIND_FROM = 16 << 20;
+export const IO_THREAD_FROM = 16 << 20;
 
 /** Score an answers file into `out`: reliability.jsonl, sft-<method>.jsonl, summary.json. All or nothing. */
 export function score(options: ScoreOptions): ScoreSummary {
   const { input } = options;
   const before = inputStat(input);
   const size = before.size;
-  const { keys, plan, hasGold } = firstPass(options, size);
+  const ioThread = options.ioThread ?? size >= IO_THREAD_FROM;
+  const { keys, plan, hasGold } = firstPass(options, size, ioThread);
   const methods = options.methods ?? PAPER_METHODS.filter((m) => m !== 'ceiling' || hasGold);
   if (methods.includes('ceiling') && !hasGold) throw badInput('method "ceiling" needs gold answers, and no line has a "gold"', { file: input, field: 'gold' });
 
   const output = new StagedOutput(options.out);
   try {
-    const writeBehind = options.writeBehind ?? size >= WRITE_BEHIND_FROM;
-    writeReliability(join(output.staging, 'reliability.jsonl'), keys, plan, writeBehind);
-    const sftRows = secondPass(options, size, keys, plan, methods, output.staging, writeBehind);
+    writeReliability(join(output.staging, 'reliability.jsonl'), keys, plan, ioThread);
+    const sftRows = secondPass(options, size, keys, plan, methods, output.staging, ioThread);
     const after = inputStat(input);
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw badInput('the file changed while it was being scored', { file: input });
     const summary = summarize(input, options, plan, sftRows);
@@ -75,20 +78,28 @@ function inputStat(file: string): { size: number; mtimeMs: number } {
 }
 
 /** Pass 1 and the plan; of the tallies only the row keys live on. */
-function firstPass(options: ScoreOptions, size: number): { keys: RowKeys; plan: ScorePlan; hasGold: boolean } {
+function firstPass(options: ScoreOptions, size: number, ioThread: boolean): { keys: RowKeys; plan: ScorePlan; hasGold: boolean } {
   const tallies = new QuestionTallies(options.input, options.parseAnswer);
-  forEachRow(options, 1, size, new AnswerReader(options.input), (reader) => tallies.add(reader.row));
+  const threaded = ioThread && IoThread.available();
+  const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES * (threaded ? 2 : 1));
+  const io = threaded ? IoThread.start(buffer) : null;
+  try {
+    const reader = new AnswerReader(options.input, { buffer, readAhead: io && { io, base: 0 } });
+    forEachRow(options, 1, size, reader, (reader) => tallies.add(reader.row));
+  } finally {
+    io?.stop();
+  }
   if (tallies.questions === 0) throw badInput('no answers: the file is empty', { file: options.input });
   const hasGold = tallies.gold.subarray(0, tallies.questions).some((code) => code > NULL_CODE);
   return { keys: tallies.keys, plan: planScore(tallies, options), hasGold };
 }
 
 function secondPass(
-  options: ScoreOptions, size: number, keys: RowKeys, plan: ScorePlan, methods: readonly SelectionMethod[], dir: string, writeBehind: boolean,
+  options: ScoreOptions, size: number, keys: RowKeys, plan: ScorePlan, methods: readonly SelectionMethod[], dir: string, ioThread: boolean,
 ): Map<SelectionMethod, number> {
-  const writer = new SftWriter(plan, keys, methods, options, (m) => join(dir, `sft-${m}.jsonl`), options.render, writeBehind);
+  const writer = new SftWriter(plan, keys, methods, options, (m) => join(dir, `sft-${m}.jsonl`), options.render, ioThread);
   try {
-    forEachRow(options, 2, size, new AnswerReader(options.input, writer.readBuffer), (reader) => {
+    forEachRow(options, 2, size, new AnswerReader(options.input, writer.readerOptions()), (reader) => {
       const row = reader.row;
       const q = keys.findQuestion(row);
       if (q < 0) throw badInput('the file changed while it was being scored: a question appeared in the second pass', { file: options.input, line: row.line, field: 'id' });

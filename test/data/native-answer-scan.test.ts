@@ -126,7 +126,7 @@ if (scan !== null) {
 
       /** Every row a reader yields, as the fields a caller reads; or the error it stops with. */
       function readAll(file: string, native: boolean): unknown[] {
-        const reader = new AnswerReader(file, undefined, native ? scanNative : null);
+        const reader = new AnswerReader(file, { batchScan: native ? scanNative : null });
         const rows: unknown[] = [];
         const bytes = new Bytes();
         try {

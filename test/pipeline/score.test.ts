@@ -153,23 +153,23 @@ const configurations: Array<[string, string, Partial<ScoreOptions>]> = [
   ],
 ];
 
-/** Ways to run the same configuration: the write-behind thread or not; the native line scanner or not. */
+/** Ways to run the same configuration: the I/O thread or not; the native line scanner or not. */
 const paths: Array<[string, boolean, string | undefined]> = [
   ['written from a second thread', true, undefined],
   ['written in place', false, undefined],
   ['without native code', true, 'portable'],
 ];
-const cases = configurations.flatMap(([name, file, config]) => paths.map(([path, writeBehind, kernels]) => [name, path, file, config, writeBehind, kernels] as const));
+const cases = configurations.flatMap(([name, file, config]) => paths.map(([path, ioThread, kernels]) => [name, path, file, config, ioThread, kernels] as const));
 
 describe('w2s score output, byte for byte', () => {
-  it.each(cases)('writes the expected files for the fixture (%s, %s)', (name, _path, file, config, writeBehind, kernels) => {
+  it.each(cases)('writes the expected files for the fixture (%s, %s)', (name, _path, file, config, ioThread, kernels) => {
     const input = join(FIXTURES, file);
     const out = join(tmp(), 'out');
     const before = process.env.W2S_KERNELS;
     if (kernels === undefined) delete process.env.W2S_KERNELS;
     else process.env.W2S_KERNELS = kernels;
     try {
-      score({ ...DEFAULT_SELECTION_OPTIONS, ...config, input, out, writeBehind });
+      score({ ...DEFAULT_SELECTION_OPTIONS, ...config, input, out, ioThread });
     } finally {
       if (before === undefined) delete process.env.W2S_KERNELS;
       else process.env.W2S_KERNELS = before;
@@ -225,7 +225,7 @@ describe('w2s score against the in-memory selection', () => {
         fc.nat(),
         fc.record({ seed: fc.nat(100), temperature: fc.constantFrom(0.2, 1), tauPercentile: fc.constantFrom(0, 30, 50, 100), completion: fc.constantFrom('output' as const, 'answer' as const) }),
         fc.boolean(),
-        (questions, styles, extras, order, settings, writeBehind) => {
+        (questions, styles, extras, order, settings, ioThread) => {
           const rows: Array<{ record: AnswerRecord; line: string }> = [];
           for (const q of questions) {
             q.variants.forEach((variant, k) => {
@@ -250,7 +250,7 @@ describe('w2s score against the in-memory selection', () => {
           const methods = SELECTION_METHODS.filter((m) => m !== 'ceiling' || records.some((r) => typeof r.gold === 'string'));
           const options = { ...DEFAULT_SELECTION_OPTIONS, ...settings };
           const out = join(dir, 'out');
-          const summary = score({ ...options, input, out, methods, writeBehind });
+          const summary = score({ ...options, input, out, methods, ioThread });
           for (const [file, bytes] of referenceOutputs(records, methods, options)) expect(readFileSync(join(out, file), 'utf8'), file).toBe(bytes);
           const { plan } = selectRows(records, methods, options);
           expect(summary.tau).toBe(plan.tau);
@@ -260,6 +260,21 @@ describe('w2s score against the in-memory selection', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('w2s score with lines longer than its read buffer', () => {
+  it.each([false, true])('writes what the in-memory selection gives (I/O thread %s)', (ioThread) => {
+    const rows = answers().slice(0, 60);
+    (rows[7] as AnswerRecord).prompt = 'p'.repeat(9 << 20);
+    (rows[30] as AnswerRecord).output = `${'é'.repeat(3 << 20)} opt0`;
+    const dir = tmp();
+    const input = join(dir, 'answers.jsonl');
+    writeFileSync(input, jsonl(rows));
+    const out = join(dir, 'out');
+    const methods = ['naive', 'filter', 'reweight', 'ceiling'] as const;
+    score({ ...options, input, out, methods, ioThread });
+    for (const [file, bytes] of referenceOutputs(rows, methods, options)) expect(readFileSync(join(out, file), 'utf8') === bytes, file).toBe(true);
   });
 });
 
@@ -282,7 +297,7 @@ describe('w2s score bad input', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it.each([false, true])('stops, leaving nothing behind, when the file changes between the two passes (write-behind %s)', (writeBehind) => {
+  it.each([false, true])('stops, leaving nothing behind, when the file changes between the two passes (I/O thread %s)', (ioThread) => {
     const dir = tmp();
     const input = join(dir, 'answers.jsonl');
     writeFileSync(input, `${good}\n`);
@@ -290,7 +305,7 @@ describe('w2s score bad input', () => {
     const onProgress = (pass: 1 | 2, fraction: number): void => {
       if (pass === 1 && fraction === 1) appendFileSync(input, '{"id":"b","variant":0,"prompt":"p","output":"o","answer":"x"}\n');
     };
-    expect(() => score({ ...options, input, out, onProgress, writeBehind })).toThrow(/line 2, field "id": the file changed while it was being scored/);
+    expect(() => score({ ...options, input, out, onProgress, ioThread })).toThrow(/line 2, field "id": the file changed while it was being scored/);
     expect(existsSync(out)).toBe(false);
   });
 });

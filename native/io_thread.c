@@ -1,15 +1,16 @@
 /*
- * Write-behind: a thread that writes regions of one JavaScript byte array (an arena) to files, in the order they were
- * submitted, while the JavaScript thread fills other regions. `w2s score` spends a large part of its time in write
- * system calls; on a second core they overlap with assembling the rows. src/data/write-behind.ts drives it.
+ * An I/O thread: it reads files into, and writes files from, regions of one JavaScript byte array (an arena), job by
+ * job in the order they were submitted, while the JavaScript thread works on other regions. `w2s score` spends a large
+ * part of its time in read and write system calls; on a second core they overlap with scanning lines and assembling
+ * rows. src/data/io-thread.ts drives it.
  *
  * The arena's backing store stays alive (a reference is held) and does not move while the thread runs; the caller
- * must not change a region between submitting it and waiting for its ticket.
+ * must not touch a region between submitting it and waiting for its ticket.
  */
 /* pthreads and the POSIX types uv.h needs, under -std=c11. */
 #define _POSIX_C_SOURCE 200809L
 
-#include "write_behind.h"
+#include "io_thread.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -27,6 +28,10 @@
 typedef struct {
   int fd;
   size_t start, end;
+  /* Reads: the file offset to read from (pread); -1 for a write at the file's position. */
+  int64_t position;
+  /* Reads: the bytes read (fewer than asked only at the end of the file). */
+  int64_t result;
 } job;
 
 typedef struct {
@@ -36,12 +41,13 @@ typedef struct {
   job ring[RING];
   int64_t submitted, completed;
   bool stopping, running;
-  /* The errno of the first failed write (0: none); later jobs are skipped but counted done. */
+  /* The errno of the first failed job (0: none), and whether it was a read; later jobs are skipped but counted done. */
   int error;
+  bool error_in_read;
   uint8_t *arena;
   size_t length;
   napi_ref arena_ref;
-} write_behind;
+} io_thread;
 
 static int write_all(int fd, const uint8_t *data, size_t n) {
   while (n > 0) {
@@ -56,18 +62,41 @@ static int write_all(int fd, const uint8_t *data, size_t n) {
   return 0;
 }
 
+static int read_all(int fd, uint8_t *data, size_t n, int64_t position, int64_t *result) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t got = pread(fd, data + done, n - done, (off_t)(position + (int64_t)done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (got == 0) break;
+    done += (size_t)got;
+  }
+  *result = (int64_t)done;
+  return 0;
+}
+
 static void *run(void *arg) {
-  write_behind *w = arg;
+  io_thread *w = arg;
   pthread_mutex_lock(&w->mutex);
   for (;;) {
     while (w->completed == w->submitted && !w->stopping) pthread_cond_wait(&w->submitted_cv, &w->mutex);
     if (w->completed == w->submitted) break;
-    job j = w->ring[w->completed % RING];
+    job *j = &w->ring[w->completed % RING];
     bool skip = w->error != 0;
     pthread_mutex_unlock(&w->mutex);
-    int error = skip ? 0 : write_all(j.fd, w->arena + j.start, j.end - j.start);
+    /* The slot is not reused before this job is counted done, so it may be read and written unlocked. */
+    int error = 0;
+    if (!skip) {
+      error = j->position < 0 ? write_all(j->fd, w->arena + j->start, j->end - j->start)
+                              : read_all(j->fd, w->arena + j->start, j->end - j->start, j->position, &j->result);
+    }
     pthread_mutex_lock(&w->mutex);
-    if (error != 0 && w->error == 0) w->error = error;
+    if (error != 0 && w->error == 0) {
+      w->error = error;
+      w->error_in_read = j->position >= 0;
+    }
     w->completed++;
     pthread_cond_broadcast(&w->completed_cv);
   }
@@ -76,12 +105,12 @@ static void *run(void *arg) {
 }
 
 /* Blocks until job `ticket` is done. Call with the mutex held. */
-static void settle(write_behind *w, int64_t ticket) {
+static void settle(io_thread *w, int64_t ticket) {
   while (w->completed < ticket) pthread_cond_wait(&w->completed_cv, &w->mutex);
 }
 
 /* Waits for every job and ends the thread; the arena is released. */
-static void stop(napi_env env, write_behind *w) {
+static void stop(napi_env env, io_thread *w) {
   if (!w->running) return;
   pthread_mutex_lock(&w->mutex);
   w->stopping = true;
@@ -95,7 +124,7 @@ static void stop(napi_env env, write_behind *w) {
 
 static void finalize(napi_env env, void *data, void *hint) {
   (void)hint;
-  write_behind *w = data;
+  io_thread *w = data;
   /* A handle collected without stop(): the thread still finishes its jobs first. */
   stop(env, w);
   pthread_mutex_destroy(&w->mutex);
@@ -104,15 +133,15 @@ static void finalize(napi_env env, void *data, void *hint) {
   free(w);
 }
 
-static bool handle_arg(w2s_args *a, int i, write_behind **out) {
+static bool handle_arg(w2s_args *a, int i, io_thread **out) {
   void *data = NULL;
   napi_valuetype type;
   if (napi_typeof(a->env, a->argv[i], &type) != napi_ok || type != napi_external ||
       napi_get_value_external(a->env, a->argv[i], &data) != napi_ok || data == NULL) {
-    return w2s_require(a, false, "handle must come from writeBehindStart");
+    return w2s_require(a, false, "handle must come from ioStart");
   }
   *out = data;
-  return w2s_require(a, (*out)->running, "the write-behind thread has been stopped");
+  return w2s_require(a, (*out)->running, "the I/O thread has been stopped");
 }
 
 static napi_value number(napi_env env, double value) {
@@ -120,16 +149,16 @@ static napi_value number(napi_env env, double value) {
   return napi_create_double(env, value, &out) == napi_ok ? out : NULL;
 }
 
-/* writeBehindStart(arena: Uint8Array): a handle. */
-napi_value w2s_op_write_behind_start(napi_env env, napi_callback_info info) {
+/* ioStart(arena: Uint8Array): a handle. */
+napi_value w2s_op_io_start(napi_env env, napi_callback_info info) {
   w2s_args a;
-  if (!w2s_args_get(env, info, "writeBehindStart", 1, &a)) return NULL;
+  if (!w2s_args_get(env, info, "ioStart", 1, &a)) return NULL;
   uint8_t *arena;
   size_t length;
   if (!w2s_arg_u8(&a, 0, "arena", &arena, &length)) return NULL;
-  write_behind *w = calloc(1, sizeof *w);
+  io_thread *w = calloc(1, sizeof *w);
   if (w == NULL) {
-    napi_throw_error(env, NULL, "writeBehindStart: out of memory");
+    napi_throw_error(env, NULL, "ioStart: out of memory");
     return NULL;
   }
   w->arena = arena;
@@ -142,33 +171,42 @@ napi_value w2s_op_write_behind_start(napi_env env, napi_callback_info info) {
       pthread_create(&w->thread, NULL, run, w) != 0) {
     if (w->arena_ref != NULL) napi_delete_reference(env, w->arena_ref);
     finalize(env, w, NULL);
-    napi_throw_error(env, NULL, "writeBehindStart: cannot start the thread");
+    napi_throw_error(env, NULL, "ioStart: cannot start the thread");
     return NULL;
   }
   w->running = true;
   if (napi_create_external(env, w, finalize, NULL, &handle) != napi_ok) {
     stop(env, w);
     finalize(env, w, NULL);
-    napi_throw_error(env, NULL, "writeBehindStart: cannot create the handle");
+    napi_throw_error(env, NULL, "ioStart: cannot create the handle");
     return NULL;
   }
   return handle;
 }
 
-/* writeBehindSubmit(handle, fd, start, end): the job's ticket. Waits while the ring is full. */
-napi_value w2s_op_write_behind_submit(napi_env env, napi_callback_info info) {
+/*
+ * ioSubmit(handle, fd, start, end, position): queues a write of arena[start, end) to fd (position -1: at the file's
+ * position) or a read of the file from `position` into arena[start, end); returns the job's ticket. Waits while the
+ * ring is full.
+ */
+napi_value w2s_op_io_submit(napi_env env, napi_callback_info info) {
   w2s_args a;
-  if (!w2s_args_get(env, info, "writeBehindSubmit", 4, &a)) return NULL;
-  write_behind *w;
+  if (!w2s_args_get(env, info, "ioSubmit", 5, &a)) return NULL;
+  io_thread *w;
   int fd, start, end;
+  double position;
   if (!handle_arg(&a, 0, &w) || !w2s_arg_index(&a, 1, "fd", &fd) || !w2s_arg_index(&a, 2, "start", &start) ||
-      !w2s_arg_index(&a, 3, "end", &end)) {
+      !w2s_arg_index(&a, 3, "end", &end) || !w2s_arg_number(&a, 4, "position", &position)) {
     return NULL;
   }
-  if (!w2s_require(&a, start <= end, "start is after end") || !w2s_need(&a, "arena", w->length, end)) return NULL;
+  if (!w2s_require(&a, start <= end, "start is after end") || !w2s_need(&a, "arena", w->length, end) ||
+      !w2s_require(&a, position == -1 || (position >= 0 && position <= 9007199254740991.0 && position == (double)(int64_t)position),
+                   "position must be -1 (a write) or a file offset (a read)")) {
+    return NULL;
+  }
   pthread_mutex_lock(&w->mutex);
   settle(w, w->submitted + 1 - RING);
-  w->ring[w->submitted % RING] = (job){fd, (size_t)start, (size_t)end};
+  w->ring[w->submitted % RING] = (job){fd, (size_t)start, (size_t)end, (int64_t)position, 0};
   int64_t ticket = ++w->submitted;
   pthread_cond_signal(&w->submitted_cv);
   pthread_mutex_unlock(&w->mutex);
@@ -176,38 +214,43 @@ napi_value w2s_op_write_behind_submit(napi_env env, napi_callback_info info) {
 }
 
 /*
- * writeBehindWait(handle, ticket, settleOnly): blocks until job `ticket` and those before it are done; then, unless
- * settleOnly, throws the error of a failed write (code and message as Node's fs gives them).
+ * ioWait(handle, ticket, settleOnly): blocks until job `ticket` and those before it are done; then, unless settleOnly,
+ * throws the error of a failed job (code and message as Node's fs gives them). Returns the bytes a read job read (0
+ * for a write); call it before 64 more jobs are submitted, which reuse the job's slot.
  */
-napi_value w2s_op_write_behind_wait(napi_env env, napi_callback_info info) {
+napi_value w2s_op_io_wait(napi_env env, napi_callback_info info) {
   w2s_args a;
-  if (!w2s_args_get(env, info, "writeBehindWait", 3, &a)) return NULL;
-  write_behind *w;
+  if (!w2s_args_get(env, info, "ioWait", 3, &a)) return NULL;
+  io_thread *w;
   double ticket;
   bool settle_only;
   if (!handle_arg(&a, 0, &w) || !w2s_arg_number(&a, 1, "ticket", &ticket) ||
       !w2s_arg_bool(&a, 2, "settleOnly", &settle_only)) {
     return NULL;
   }
+  int64_t t = (int64_t)ticket;
   pthread_mutex_lock(&w->mutex);
-  settle(w, (int64_t)ticket);
+  settle(w, t);
   int error = w->error;
+  bool in_read = w->error_in_read;
+  int64_t result = t >= 1 && t > w->submitted - RING ? w->ring[(t - 1) % RING].result : 0;
   pthread_mutex_unlock(&w->mutex);
   if (error != 0 && !settle_only) {
     char message[256];
-    snprintf(message, sizeof message, "%s: %s, write", uv_err_name(-error), uv_strerror(-error));
+    snprintf(message, sizeof message, "%s: %s, %s", uv_err_name(-error), uv_strerror(-error), in_read ? "read" : "write");
     napi_throw_error(env, uv_err_name(-error), message);
+    return NULL;
   }
-  return NULL;
+  return number(env, (double)result);
 }
 
-/* writeBehindStop(handle): waits for every job, ends the thread and releases the arena. */
-napi_value w2s_op_write_behind_stop(napi_env env, napi_callback_info info) {
+/* ioStop(handle): waits for every job, ends the thread and releases the arena. */
+napi_value w2s_op_io_stop(napi_env env, napi_callback_info info) {
   w2s_args a;
-  if (!w2s_args_get(env, info, "writeBehindStop", 1, &a)) return NULL;
+  if (!w2s_args_get(env, info, "ioStop", 1, &a)) return NULL;
   void *data = NULL;
   if (napi_get_value_external(env, a.argv[0], &data) != napi_ok || data == NULL) {
-    w2s_require(&a, false, "handle must come from writeBehindStart");
+    w2s_require(&a, false, "handle must come from ioStart");
     return NULL;
   }
   stop(env, data);
