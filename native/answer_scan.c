@@ -58,8 +58,12 @@ static inline int64_t plain_run(const uint8_t *b, int64_t i, int64_t end) {
     uint64_t w;
     memcpy(&w, b + i, 8);
     uint64_t mask = special_bytes(w);
-    /* Little-endian: the first byte in memory is the lowest. */
+    /* The first byte in memory is the lowest on little-endian machines, the highest on big-endian ones. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    if (mask != 0) return i + (__builtin_clzll(mask) >> 3);
+#else
     if (mask != 0) return i + (__builtin_ctzll(mask) >> 3);
+#endif
     i += 8;
   }
   while (i < end && b[i] >= 0x20 && b[i] < 0x80 && b[i] != '"' && b[i] != '\\') i++;

@@ -7,8 +7,9 @@
  * The arena's backing store stays alive (a reference is held) and does not move while the thread runs; the caller
  * must not touch a region between submitting it and waiting for its ticket.
  */
-/* pthreads and the POSIX types uv.h needs, under -std=c11. */
+/* pthreads and the POSIX types uv.h needs, under -std=c11; 64-bit file offsets on 32-bit systems too. */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
 
 #include "io_thread.h"
 
@@ -78,59 +79,59 @@ static int read_all(int fd, uint8_t *data, size_t n, int64_t position, int64_t *
 }
 
 static void *run(void *arg) {
-  io_thread *w = arg;
-  pthread_mutex_lock(&w->mutex);
+  io_thread *io = arg;
+  pthread_mutex_lock(&io->mutex);
   for (;;) {
-    while (w->completed == w->submitted && !w->stopping) pthread_cond_wait(&w->submitted_cv, &w->mutex);
-    if (w->completed == w->submitted) break;
-    job *j = &w->ring[w->completed % RING];
-    bool skip = w->error != 0;
-    pthread_mutex_unlock(&w->mutex);
+    while (io->completed == io->submitted && !io->stopping) pthread_cond_wait(&io->submitted_cv, &io->mutex);
+    if (io->completed == io->submitted) break;
+    job *j = &io->ring[io->completed % RING];
+    bool skip = io->error != 0;
+    pthread_mutex_unlock(&io->mutex);
     /* The slot is not reused before this job is counted done, so it may be read and written unlocked. */
     int error = 0;
     if (!skip) {
-      error = j->position < 0 ? write_all(j->fd, w->arena + j->start, j->end - j->start)
-                              : read_all(j->fd, w->arena + j->start, j->end - j->start, j->position, &j->result);
+      error = j->position < 0 ? write_all(j->fd, io->arena + j->start, j->end - j->start)
+                              : read_all(j->fd, io->arena + j->start, j->end - j->start, j->position, &j->result);
     }
-    pthread_mutex_lock(&w->mutex);
-    if (error != 0 && w->error == 0) {
-      w->error = error;
-      w->error_in_read = j->position >= 0;
+    pthread_mutex_lock(&io->mutex);
+    if (error != 0 && io->error == 0) {
+      io->error = error;
+      io->error_in_read = j->position >= 0;
     }
-    w->completed++;
-    pthread_cond_broadcast(&w->completed_cv);
+    io->completed++;
+    pthread_cond_broadcast(&io->completed_cv);
   }
-  pthread_mutex_unlock(&w->mutex);
+  pthread_mutex_unlock(&io->mutex);
   return NULL;
 }
 
 /* Blocks until job `ticket` is done. Call with the mutex held. */
-static void settle(io_thread *w, int64_t ticket) {
-  while (w->completed < ticket) pthread_cond_wait(&w->completed_cv, &w->mutex);
+static void settle(io_thread *io, int64_t ticket) {
+  while (io->completed < ticket) pthread_cond_wait(&io->completed_cv, &io->mutex);
 }
 
 /* Waits for every job and ends the thread; the arena is released. */
-static void stop(napi_env env, io_thread *w) {
-  if (!w->running) return;
-  pthread_mutex_lock(&w->mutex);
-  w->stopping = true;
-  pthread_cond_signal(&w->submitted_cv);
-  pthread_mutex_unlock(&w->mutex);
-  pthread_join(w->thread, NULL);
-  w->running = false;
-  if (w->arena_ref != NULL) napi_delete_reference(env, w->arena_ref);
-  w->arena_ref = NULL;
+static void stop(napi_env env, io_thread *io) {
+  if (!io->running) return;
+  pthread_mutex_lock(&io->mutex);
+  io->stopping = true;
+  pthread_cond_signal(&io->submitted_cv);
+  pthread_mutex_unlock(&io->mutex);
+  pthread_join(io->thread, NULL);
+  io->running = false;
+  if (io->arena_ref != NULL) napi_delete_reference(env, io->arena_ref);
+  io->arena_ref = NULL;
 }
 
 static void finalize(napi_env env, void *data, void *hint) {
   (void)hint;
-  io_thread *w = data;
+  io_thread *io = data;
   /* A handle collected without stop(): the thread still finishes its jobs first. */
-  stop(env, w);
-  pthread_mutex_destroy(&w->mutex);
-  pthread_cond_destroy(&w->submitted_cv);
-  pthread_cond_destroy(&w->completed_cv);
-  free(w);
+  stop(env, io);
+  pthread_mutex_destroy(&io->mutex);
+  pthread_cond_destroy(&io->submitted_cv);
+  pthread_cond_destroy(&io->completed_cv);
+  free(io);
 }
 
 static bool handle_arg(w2s_args *a, int i, io_thread **out) {
@@ -156,28 +157,28 @@ napi_value w2s_op_io_start(napi_env env, napi_callback_info info) {
   uint8_t *arena;
   size_t length;
   if (!w2s_arg_u8(&a, 0, "arena", &arena, &length)) return NULL;
-  io_thread *w = calloc(1, sizeof *w);
-  if (w == NULL) {
+  io_thread *io = calloc(1, sizeof *io);
+  if (io == NULL) {
     napi_throw_error(env, NULL, "ioStart: out of memory");
     return NULL;
   }
-  w->arena = arena;
-  w->length = length;
-  pthread_mutex_init(&w->mutex, NULL);
-  pthread_cond_init(&w->submitted_cv, NULL);
-  pthread_cond_init(&w->completed_cv, NULL);
+  io->arena = arena;
+  io->length = length;
+  pthread_mutex_init(&io->mutex, NULL);
+  pthread_cond_init(&io->submitted_cv, NULL);
+  pthread_cond_init(&io->completed_cv, NULL);
   napi_value handle;
-  if (napi_create_reference(env, a.argv[0], 1, &w->arena_ref) != napi_ok ||
-      pthread_create(&w->thread, NULL, run, w) != 0) {
-    if (w->arena_ref != NULL) napi_delete_reference(env, w->arena_ref);
-    finalize(env, w, NULL);
+  if (napi_create_reference(env, a.argv[0], 1, &io->arena_ref) != napi_ok ||
+      pthread_create(&io->thread, NULL, run, io) != 0) {
+    if (io->arena_ref != NULL) napi_delete_reference(env, io->arena_ref);
+    finalize(env, io, NULL);
     napi_throw_error(env, NULL, "ioStart: cannot start the thread");
     return NULL;
   }
-  w->running = true;
-  if (napi_create_external(env, w, finalize, NULL, &handle) != napi_ok) {
-    stop(env, w);
-    finalize(env, w, NULL);
+  io->running = true;
+  if (napi_create_external(env, io, finalize, NULL, &handle) != napi_ok) {
+    stop(env, io);
+    finalize(env, io, NULL);
     napi_throw_error(env, NULL, "ioStart: cannot create the handle");
     return NULL;
   }
@@ -192,24 +193,24 @@ napi_value w2s_op_io_start(napi_env env, napi_callback_info info) {
 napi_value w2s_op_io_submit(napi_env env, napi_callback_info info) {
   w2s_args a;
   if (!w2s_args_get(env, info, "ioSubmit", 5, &a)) return NULL;
-  io_thread *w;
+  io_thread *io;
   int fd, start, end;
   double position;
-  if (!handle_arg(&a, 0, &w) || !w2s_arg_index(&a, 1, "fd", &fd) || !w2s_arg_index(&a, 2, "start", &start) ||
+  if (!handle_arg(&a, 0, &io) || !w2s_arg_index(&a, 1, "fd", &fd) || !w2s_arg_index(&a, 2, "start", &start) ||
       !w2s_arg_index(&a, 3, "end", &end) || !w2s_arg_number(&a, 4, "position", &position)) {
     return NULL;
   }
-  if (!w2s_require(&a, start <= end, "start is after end") || !w2s_need(&a, "arena", w->length, end) ||
+  if (!w2s_require(&a, start <= end, "start is after end") || !w2s_need(&a, "arena", io->length, end) ||
       !w2s_require(&a, position == -1 || (position >= 0 && position <= 9007199254740991.0 && position == (double)(int64_t)position),
                    "position must be -1 (a write) or a file offset (a read)")) {
     return NULL;
   }
-  pthread_mutex_lock(&w->mutex);
-  settle(w, w->submitted + 1 - RING);
-  w->ring[w->submitted % RING] = (job){fd, (size_t)start, (size_t)end, (int64_t)position, 0};
-  int64_t ticket = ++w->submitted;
-  pthread_cond_signal(&w->submitted_cv);
-  pthread_mutex_unlock(&w->mutex);
+  pthread_mutex_lock(&io->mutex);
+  settle(io, io->submitted + 1 - RING);
+  io->ring[io->submitted % RING] = (job){fd, (size_t)start, (size_t)end, (int64_t)position, 0};
+  int64_t ticket = ++io->submitted;
+  pthread_cond_signal(&io->submitted_cv);
+  pthread_mutex_unlock(&io->mutex);
   return number(env, (double)ticket);
 }
 
@@ -221,20 +222,20 @@ napi_value w2s_op_io_submit(napi_env env, napi_callback_info info) {
 napi_value w2s_op_io_wait(napi_env env, napi_callback_info info) {
   w2s_args a;
   if (!w2s_args_get(env, info, "ioWait", 3, &a)) return NULL;
-  io_thread *w;
+  io_thread *io;
   double ticket;
   bool settle_only;
-  if (!handle_arg(&a, 0, &w) || !w2s_arg_number(&a, 1, "ticket", &ticket) ||
+  if (!handle_arg(&a, 0, &io) || !w2s_arg_number(&a, 1, "ticket", &ticket) ||
       !w2s_arg_bool(&a, 2, "settleOnly", &settle_only)) {
     return NULL;
   }
   int64_t t = (int64_t)ticket;
-  pthread_mutex_lock(&w->mutex);
-  settle(w, t);
-  int error = w->error;
-  bool in_read = w->error_in_read;
-  int64_t result = t >= 1 && t > w->submitted - RING ? w->ring[(t - 1) % RING].result : 0;
-  pthread_mutex_unlock(&w->mutex);
+  pthread_mutex_lock(&io->mutex);
+  settle(io, t);
+  int error = io->error;
+  bool in_read = io->error_in_read;
+  int64_t result = t >= 1 && t > io->submitted - RING ? io->ring[(t - 1) % RING].result : 0;
+  pthread_mutex_unlock(&io->mutex);
   if (error != 0 && !settle_only) {
     char message[256];
     snprintf(message, sizeof message, "%s: %s, %s", uv_err_name(-error), uv_strerror(-error), in_read ? "read" : "write");
