@@ -1,10 +1,14 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+
+const STAGING_PREFIX = '.w2s-staging-';
 
 /**
  * A set of output files that appear in `dir` all together or not at all: they are written in a hidden staging folder
  * inside `dir` and moved into place only by `commit()`. `abort()` removes every trace (and `dir` itself if it was
- * created here and is empty).
+ * created here and is empty). A process killed before either (Ctrl-C, kill -9) leaves its staging folder behind; the
+ * next output into the same `dir` removes it, as the folder's name says which host and process wrote it.
  */
 export class StagedOutput {
   readonly staging: string;
@@ -13,7 +17,8 @@ export class StagedOutput {
   constructor(readonly dir: string) {
     this.createdDir = !existsSync(dir);
     mkdirSync(dir, { recursive: true });
-    this.staging = mkdtempSync(join(dir, '.w2s-staging-'));
+    removeAbandonedStaging(dir);
+    this.staging = mkdtempSync(join(dir, `${STAGING_PREFIX}${stagingOwner()}-${process.pid}-`));
   }
 
   /** A buffered writer for a file of this output. */
@@ -29,6 +34,34 @@ export class StagedOutput {
   abort(): void {
     rmSync(this.staging, { recursive: true, force: true });
     if (this.createdDir && existsSync(this.dir) && readdirSync(this.dir).length === 0) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** This host's name as a staging folder holds it: without dashes, which separate the parts of the folder's name. */
+function stagingOwner(): string {
+  return hostname().replace(/[^A-Za-z0-9.]/g, '_') || 'host';
+}
+
+const STAGING_NAME = /^\.w2s-staging-([A-Za-z0-9._]+)-(\d+)-/;
+
+/** Removes the staging folders in `dir` of processes of this host that are gone. */
+function removeAbandonedStaging(dir: string): void {
+  const host = stagingOwner();
+  for (const name of readdirSync(dir)) {
+    const match = STAGING_NAME.exec(name);
+    if (match === null || match[1] !== host) continue;
+    const pid = Number(match[2]);
+    if (pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
