@@ -1,8 +1,9 @@
 // `w2s score` throughput and memory: rows/s on a generated 10M-row answers file (both passes, every output file
-// written) beside a baseline that only reads and JSON.parses the same file twice, in the same run: three rounds, each
-// side in turn (ABAB), medians reported, dirty pages written out before each measurement so that no run pays for the
-// one before; peak memory with short vs long texts (it must not grow with the text) and per question. The machine's
-// load is recorded beside the figures: other processes on the same cores slow every number down.
+// written) beside a baseline that only reads and JSON.parses the same file twice, and beside `w2s score` without the
+// native addon (W2S_KERNELS=portable), in the same run: three rounds, each in turn, medians reported, dirty pages
+// written out before each measurement so that no run pays for the one before; peak memory with short vs long texts (it
+// must not grow with the text) and per question. The machine's load is recorded beside the figures: other processes on
+// the same cores slow every number down.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -12,10 +13,11 @@ import { generateAnswers } from './generate-answers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function measure(mode, input, out) {
+/** One run in its own process; `env` adds to the environment (W2S_KERNELS=portable: without the native addon). */
+function measure(mode, input, out, env = {}) {
   if (out) rmSync(out, { recursive: true, force: true });
   execFileSync('sync');
-  const stdout = execFileSync(process.execPath, [join(here, 'score-child.js'), mode, input, out], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const stdout = execFileSync(process.execPath, [join(here, 'score-child.js'), mode, input, out], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, ...env } });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
@@ -43,21 +45,25 @@ export async function run(flags) {
     const loadBefore = loadavg()[0];
     const oursRuns = [];
     const baselineRuns = [];
+    const portableRuns = [];
     for (let round = 0; round < ROUNDS; round++) {
       oursRuns.push(measure('score', big, join(dir, 'out')));
       baselineRuns.push(measure('parse-baseline', big, ''));
+      portableRuns.push(measure('score', big, join(dir, 'out'), { W2S_KERNELS: 'portable' }));
     }
     rmSync(join(dir, 'out'), { recursive: true, force: true });
     const loadAfter = loadavg()[0];
     const ours = medianRun(oursRuns);
     const baseline = medianRun(baselineRuns);
+    const portable = medianRun(portableRuns);
     const rps = ours.rows / ours.seconds;
     const times = (runs) => runs.map((r) => r.seconds.toFixed(2)).join(', ');
     console.log(`file: ${rows.toLocaleString()} rows, ${sizeMiB.toFixed(0)} MiB, ${questions.toLocaleString()} questions; ${ROUNDS} rounds, medians`);
     console.log(`w2s score       : ${ours.seconds.toFixed(2)} s, ${Math.round(rps).toLocaleString()} rows/s, peak ${ours.peakRssMiB.toFixed(0)} MiB, output ${ours.outputMiB.toFixed(0)} MiB (runs: ${times(oursRuns)} s)`);
     console.log(`parse baseline  : ${baseline.seconds.toFixed(2)} s, ${Math.round(baseline.rows / baseline.seconds).toLocaleString()} rows/s, peak ${baseline.peakRssMiB.toFixed(0)} MiB (runs: ${times(baselineRuns)} s)`);
+    console.log(`w2s score, no native code (W2S_KERNELS=portable): ${portable.seconds.toFixed(2)} s, ${Math.round(portable.rows / portable.seconds).toLocaleString()} rows/s, peak ${portable.peakRssMiB.toFixed(0)} MiB (runs: ${times(portableRuns)} s)`);
     console.log(`native line scanner: ${ours.native.scanner ? 'used' : 'absent'}; I/O thread: ${ours.native.ioThread ? 'used' : 'absent'}`);
-    console.log(`ratio (score rows/s / baseline rows/s): ${(baseline.seconds / ours.seconds).toFixed(3)}; target 1,000,000 rows/s: ${rps >= 1e6 ? 'met' : 'not met'}`);
+    console.log(`ratios (rows/s over rows/s): score / baseline ${(baseline.seconds / ours.seconds).toFixed(3)}, score / score without native code ${(portable.seconds / ours.seconds).toFixed(3)}; target 1,000,000 rows/s: ${rps >= 1e6 ? 'met' : 'not met'}`);
     console.log(`machine load (1-minute average): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
     rmSync(big);
 
@@ -88,8 +94,12 @@ export async function run(flags) {
       score_output_mib: ours.outputMiB,
       baseline_parse_seconds: baseline.seconds,
       baseline_parse_seconds_runs: baselineRuns.map((r) => r.seconds),
+      portable_score_seconds: portable.seconds,
+      portable_score_rows_per_s: portable.rows / portable.seconds,
+      portable_score_seconds_runs: portableRuns.map((r) => r.seconds),
       baseline_rows_per_s: baseline.rows / baseline.seconds,
       ratio_to_baseline: baseline.seconds / ours.seconds,
+      ratio_to_portable: portable.seconds / ours.seconds,
       target_rows_per_s: 1e6,
       memory_short_text_mib: shortRun.peakRssMiB,
       memory_long_text_mib: longRun.peakRssMiB,
