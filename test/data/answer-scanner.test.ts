@@ -4,21 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AnswerFields, scanAnswerLine } from '../../src/data/answer-scanner.js';
 import { ANSWER, AnswerRow, Bytes, FIELD_ABSENT, FIELD_NULL, GOLD, ID, OUTPUT, PROMPT, parseAnswerLine, type AnswerLine } from '../../src/data/answers.js';
-import { extraFields, lineStyle, text, writeLine, type LineValues } from './answers-arbitrary.js';
+import { lineMutation, lineStyle, lineValues, mutateLine, writeLine } from './answers-arbitrary.js';
 
-const values: fc.Arbitrary<LineValues> = fc.record(
-  {
-    id: text(6).filter((s) => s !== ''),
-    variant: fc.oneof(fc.nat(40), fc.constant(0)),
-    prompt: text(20),
-    output: text(12),
-    answer: fc.option(text(5)),
-    gold: fc.option(text(5)),
-    choices: fc.array(text(4), { maxLength: 3 }),
-    extra: extraFields,
-  },
-  { requiredKeys: ['id', 'variant', 'prompt', 'output'] },
-);
+const values = lineValues();
 
 /** The contract's fields of a row (a row read by JSON.parse has the others too). */
 function contractFields(row: AnswerLine): AnswerLine {
@@ -83,18 +71,10 @@ describe('answer line scanner', () => {
 
   it('accepts a mutated line only when JSON.parse and the contract accept it, and then reads it the same', () => {
     const row = new AnswerRow('f');
-    const mutation = fc.record({ at: fc.nat(), kind: fc.nat(3), insert: fc.constantFrom('"', '\\', '\u0001', '\t', '}', '{', ',', ':', ' ', 'x', '1', '-', '.', 'e', '[', ']', 'n', 'é') });
     let scanned = 0;
     fc.assert(
-      fc.property(values, lineStyle, fc.array(mutation, { minLength: 1, maxLength: 3 }), (v, style, mutations) => {
-        let line = writeLine(v, style);
-        for (const m of mutations) {
-          const at = m.at % (line.length + 1);
-          if (m.kind === 0) line = line.slice(0, at) + line.slice(at + 1);
-          else if (m.kind === 1) line = line.slice(0, at) + m.insert + line.slice(at);
-          else if (m.kind === 2) line = line.slice(0, at);
-          else line = line.slice(0, at) + m.insert + line.slice(at + 1);
-        }
+      fc.property(values, lineStyle, fc.array(lineMutation, { minLength: 1, maxLength: 3 }), (v, style, mutations) => {
+        const line = mutateLine(writeLine(v, style), mutations);
         if (line.trim() === '') return;
         const expected = reference(line);
         const read = load(row, line);

@@ -104,3 +104,44 @@ export const extraFields: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(
   fc.jsonValue({ maxDepth: 3 }),
   { maxKeys: 2 },
 );
+
+/** One line's values, contract fields with any text and a few extra fields; `promptLength` bounds the prompt. */
+export const lineValues = (promptLength = 20): fc.Arbitrary<LineValues> =>
+  fc.record(
+    {
+      id: text(6).filter((s) => s !== ''),
+      variant: fc.oneof(fc.nat(40), fc.constant(0)),
+      prompt: text(promptLength),
+      output: text(12),
+      answer: fc.option(text(5)),
+      gold: fc.option(text(5)),
+      choices: fc.array(text(4), { maxLength: 3 }),
+      extra: extraFields,
+    },
+    { requiredKeys: ['id', 'variant', 'prompt', 'output'] },
+  );
+
+/** An edit of a line: delete, insert or replace a character at `at`, or cut the line there. */
+export interface LineMutation {
+  at: number;
+  kind: number;
+  insert: string;
+}
+
+export const lineMutation: fc.Arbitrary<LineMutation> = fc.record({
+  at: fc.nat(),
+  kind: fc.nat(3),
+  insert: fc.constantFrom('"', '\\', '\u0001', '\t', '}', '{', ',', ':', ' ', 'x', '1', '-', '.', 'e', '[', ']', 'n', 'é', '\n'),
+});
+
+/** `line` with the mutations applied in turn. */
+export function mutateLine(line: string, mutations: readonly LineMutation[]): string {
+  for (const m of mutations) {
+    const at = m.at % (line.length + 1);
+    if (m.kind === 0) line = line.slice(0, at) + line.slice(at + 1);
+    else if (m.kind === 1) line = line.slice(0, at) + m.insert + line.slice(at);
+    else if (m.kind === 2) line = line.slice(0, at);
+    else line = line.slice(0, at) + m.insert + line.slice(at + 1);
+  }
+  return line;
+}

@@ -13,36 +13,11 @@ import {
 import { ANSWER, AnswerReader, Bytes, GOLD, ID, OUTPUT, PROMPT } from '../../src/data/answers.js';
 import { nativeAnswerScan } from '../../src/data/native-answer-scan.js';
 import { parityRequired } from '../helpers/hf-python.js';
-import { extraFields, lineStyle, text, writeLine, type LineValues } from './answers-arbitrary.js';
+import { lineMutation, lineStyle, lineValues, mutateLine, writeLine } from './answers-arbitrary.js';
 
 const scan = nativeAnswerScan(undefined, '');
 
-const values: fc.Arbitrary<LineValues> = fc.record(
-  {
-    id: text(6).filter((s) => s !== ''),
-    variant: fc.oneof(fc.nat(40), fc.constant(0)),
-    prompt: text(40),
-    output: text(12),
-    answer: fc.option(text(5)),
-    gold: fc.option(text(5)),
-    choices: fc.array(text(4), { maxLength: 3 }),
-    extra: extraFields,
-  },
-  { requiredKeys: ['id', 'variant', 'prompt', 'output'] },
-);
-
-const mutation = fc.record({ at: fc.nat(), kind: fc.nat(3), insert: fc.constantFrom('"', '\\', '\u0001', '\t', '}', '{', ',', ':', ' ', 'x', '1', '-', '.', 'e', '[', ']', 'n', 'é', '\n') });
-
-function mutate(line: string, mutations: readonly { at: number; kind: number; insert: string }[]): string {
-  for (const m of mutations) {
-    const at = m.at % (line.length + 1);
-    if (m.kind === 0) line = line.slice(0, at) + line.slice(at + 1);
-    else if (m.kind === 1) line = line.slice(0, at) + m.insert + line.slice(at);
-    else if (m.kind === 2) line = line.slice(0, at);
-    else line = line.slice(0, at) + m.insert + line.slice(at + 1);
-  }
-  return line;
-}
+const values = lineValues(40);
 
 /** The two scanners on `line` (followed by a line feed and another line, which neither may read). */
 function compare(line: string, scanNative: NonNullable<typeof scan>): 'both' | 'typescript only' | 'neither' {
@@ -93,8 +68,8 @@ if (scan !== null) {
     it('accepts a mutated line only when the TypeScript scanner does, and then reads it the same', () => {
       const seen = { both: 0, 'typescript only': 0, neither: 0 };
       fc.assert(
-        fc.property(values, lineStyle, fc.array(mutation, { minLength: 1, maxLength: 3 }), (v, style, mutations) => {
-          seen[compare(mutate(writeLine(v, style), mutations), scanNative)]++;
+        fc.property(values, lineStyle, fc.array(lineMutation, { minLength: 1, maxLength: 3 }), (v, style, mutations) => {
+          seen[compare(mutateLine(writeLine(v, style), mutations), scanNative)]++;
         }),
         { numRuns: 3000 },
       );
@@ -150,10 +125,10 @@ if (scan !== null) {
         let file = 0;
         fc.assert(
           fc.property(
-            fc.array(fc.tuple(values, lineStyle, fc.array(mutation, { maxLength: 1 }), fc.constantFrom('\n', '\r\n', '\n\n')), { minLength: 1, maxLength: 40 }),
+            fc.array(fc.tuple(values, lineStyle, fc.array(lineMutation, { maxLength: 1 }), fc.constantFrom('\n', '\r\n', '\n\n')), { minLength: 1, maxLength: 40 }),
             fc.boolean(),
             (lines, finalNewline) => {
-              let content = lines.map(([v, style, mutations, end]) => mutate(writeLine(v, style), mutations) + end).join('');
+              let content = lines.map(([v, style, mutations, end]) => mutateLine(writeLine(v, style), mutations) + end).join('');
               if (!finalNewline) content = content.replace(/\r?\n+$/, '');
               const path = join(dir, `answers-${file++}.jsonl`);
               writeFileSync(path, content);
