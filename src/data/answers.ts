@@ -176,10 +176,10 @@ export interface AnswerReaderOptions {
 }
 
 /**
- * Reads the non-blank lines of an answers file one by one into {@link row}. Lines
- * are scanned in batches by the native scanner when there is one (`batchScan`), else one by one in TypeScript; lines
- * the native scanner declines take the TypeScript path, and after a decline the next few lines too (twice as many after
- * each decline in a row), so that a file written in a form it does not read costs few wasted calls.
+ * Reads the non-blank lines of an answers file one by one into {@link row}. Lines are scanned in batches by the native
+ * scanner when there is one (`batchScan`), else one by one in TypeScript; lines the native scanner declines take the
+ * TypeScript path, and after a decline the next few lines too (twice as many after each decline in a row), so that a
+ * file written in a form it does not read costs few wasted calls.
  */
 export class AnswerReader {
   readonly row: AnswerRow;
@@ -193,7 +193,6 @@ export class AnswerReader {
   /** Lines to read in TypeScript before the next native call, and how many calls in a row were declined. */
   private tsRun = 0;
   private declines = 0;
-
   private readonly batchScan: AnswerLineBatchScan | null;
 
   constructor(file: string, options: AnswerReaderOptions = {}) {

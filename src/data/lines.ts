@@ -75,7 +75,7 @@ export function* readLineChunksAhead(file: string, io: IoThread, buffer: Buffer,
           return;
         }
         if (filled < half) {
-          // A short read before the end of the file (the file is growing): read on.
+          // A read stops short only at the end of the file: the next one says 0 there (or more, if the file grew).
           ticket = io.read(fd, base + current + filled, base + current + half, offset + filled);
           continue;
         }

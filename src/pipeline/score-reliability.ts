@@ -30,12 +30,15 @@ export function writeReliability(path: string, keys: RowKeys, plan: ScorePlan, i
   const arena = new Arena(Arena.sizeOf(pieces.flat()) + ByteWriter.regions(threaded) * BUFFER_BYTES);
   const at = arena.constants(pieces.flat());
   const thread = threaded ? IoThread.start(arena.bytes) : null;
-  const out = new ByteWriter(path, arena, BUFFER_BYTES, thread);
   try {
-    writeLines(out, at, pieces, keys, plan);
-    out.close();
+    const out = new ByteWriter(path, arena, BUFFER_BYTES, thread);
+    try {
+      writeLines(out, at, pieces, keys, plan);
+      out.close();
+    } finally {
+      out.discard();
+    }
   } finally {
-    out.discard();
     thread?.stop();
   }
 }
