@@ -11,7 +11,7 @@ const [mode, input, out] = process.argv.slice(2);
 const start = performance.now();
 let rows = 0;
 if (mode === 'score') {
-  rows = score({ input, out, temperature: 0.2, tauPercentile: 50, seed: 0, completion: 'output' }).rows;
+  rows = (await score({ input, out, temperature: 0.2, tauPercentile: 50, seed: 0, completion: 'output' })).rows;
 } else {
   // The floor of any two-pass reader of the contract: read and JSON.parse every line, twice, doing nothing else.
   for (let pass = 0; pass < 2; pass++) {

@@ -28,6 +28,8 @@ export interface ScoreOptions extends SelectionOptions {
   render?: RenderAnswer;
   /** Called now and then with the pass (1 or 2) and the fraction of the file read. */
   onProgress?: (pass: 1 | 2, fraction: number) => void;
+  /** Stops the scoring within a few milliseconds when aborted (Ctrl-C); nothing is written then. */
+  signal?: AbortSignal;
   /**
    * Read the input and write the outputs on a second thread while lines are scanned and rows assembled (same bytes
    * either way; needs the native addon). Default: for inputs of IO_THREAD_FROM bytes or more, where it pays for
@@ -38,20 +40,24 @@ export interface ScoreOptions extends SelectionOptions {
 
 export const IO_THREAD_FROM = 16 << 20;
 
-/** Score an answers file into `out`: reliability.jsonl, sft-<method>.jsonl, summary.json. All or nothing. */
-export function score(options: ScoreOptions): ScoreSummary {
+/**
+ * Score an answers file into `out`: reliability.jsonl, sft-<method>.jsonl, summary.json. All or nothing: on bad input,
+ * a failed write or an aborted signal, nothing is left at `out`.
+ */
+export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   const { input } = options;
   const before = inputStat(input);
   const size = before.size;
   const ioThread = options.ioThread ?? size >= IO_THREAD_FROM;
-  const { keys, plan, hasGold } = firstPass(options, size, ioThread);
+  const { keys, plan, hasGold } = await firstPass(options, size, ioThread);
   const methods = options.methods ?? PAPER_METHODS.filter((m) => m !== 'ceiling' || hasGold);
   if (methods.includes('ceiling') && !hasGold) throw badInput('method "ceiling" needs gold answers, and no line has a "gold"', { file: input, field: 'gold' });
 
   const output = new StagedOutput(options.out);
   try {
+    options.signal?.throwIfAborted();
     writeReliability(join(output.staging, 'reliability.jsonl'), keys, plan, ioThread);
-    const sftRows = secondPass(options, size, keys, plan, methods, output.staging, ioThread);
+    const sftRows = await secondPass(options, size, keys, plan, methods, output.staging, ioThread);
     const after = inputStat(input);
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw badInput('the file changed while it was being scored', { file: input });
     const summary = summarize(input, options, plan, sftRows);
@@ -78,14 +84,14 @@ function inputStat(file: string): { size: number; mtimeMs: number } {
 }
 
 /** Pass 1 and the plan; of the tallies only the row keys live on. */
-function firstPass(options: ScoreOptions, size: number, ioThread: boolean): { keys: RowKeys; plan: ScorePlan; hasGold: boolean } {
+async function firstPass(options: ScoreOptions, size: number, ioThread: boolean): Promise<{ keys: RowKeys; plan: ScorePlan; hasGold: boolean }> {
   const tallies = new QuestionTallies(options.input, options.parseAnswer);
   const threaded = ioThread && IoThread.available();
   const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES * (threaded ? 2 : 1));
   const io = threaded ? IoThread.start(buffer) : null;
   try {
     const reader = new AnswerReader(options.input, { buffer, readAhead: io && { io, base: 0 } });
-    forEachRow(options, 1, size, reader, (reader) => tallies.add(reader.row));
+    await forEachRow(options, 1, size, reader, (reader) => tallies.add(reader.row));
   } finally {
     io?.stop();
   }
@@ -94,12 +100,12 @@ function firstPass(options: ScoreOptions, size: number, ioThread: boolean): { ke
   return { keys: tallies.keys, plan: planScore(tallies, options), hasGold };
 }
 
-function secondPass(
+async function secondPass(
   options: ScoreOptions, size: number, keys: RowKeys, plan: ScorePlan, methods: readonly SelectionMethod[], dir: string, ioThread: boolean,
-): Map<SelectionMethod, number> {
+): Promise<Map<SelectionMethod, number>> {
   const writer = new SftWriter(plan, keys, methods, options, (m) => join(dir, `sft-${m}.jsonl`), options.render, ioThread);
   try {
-    forEachRow(options, 2, size, new AnswerReader(options.input, writer.readerOptions()), (reader) => {
+    await forEachRow(options, 2, size, new AnswerReader(options.input, writer.readerOptions()), (reader) => {
       const row = reader.row;
       const q = keys.findQuestion(row);
       if (q < 0) throw badInput('the file changed while it was being scored: a question appeared in the second pass', { file: options.input, line: row.line, field: 'id' });
@@ -112,18 +118,29 @@ function secondPass(
   return writer.close();
 }
 
-const PROGRESS_EVERY = 0xffff;
+/** Rows between progress reports and looks at the signal: a few milliseconds of work. */
+const CHECK_EVERY = 0x1fff;
 
-/** Runs `each` on every non-blank line the reader reads, reporting progress now and then. */
-function forEachRow(options: ScoreOptions, pass: 1 | 2, size: number, reader: AnswerReader, each: (reader: AnswerReader) => void): void {
+/**
+ * Runs `each` on every non-blank line the reader reads. Now and then it reports progress and, when there is a signal or
+ * a progress callback, lets the event loop turn (so that Ctrl-C is heard and progress bars are drawn) and stops if the
+ * signal is aborted.
+ */
+async function forEachRow(options: ScoreOptions, pass: 1 | 2, size: number, reader: AnswerReader, each: (reader: AnswerReader) => void): Promise<void> {
+  const { onProgress, signal } = options;
+  const turns = onProgress !== undefined || signal !== undefined;
   try {
     let count = 0;
     while (reader.next()) {
       each(reader);
-      if (options.onProgress && (++count & PROGRESS_EVERY) === 0) options.onProgress(pass, size === 0 ? 1 : reader.bytesRead / size);
+      if ((++count & CHECK_EVERY) === 0 && turns) {
+        onProgress?.(pass, size === 0 ? 1 : reader.bytesRead / size);
+        await new Promise((resolve) => setImmediate(resolve));
+        signal?.throwIfAborted();
+      }
     }
   } finally {
     reader.close();
   }
-  options.onProgress?.(pass, 1);
+  onProgress?.(pass, 1);
 }

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -65,5 +66,44 @@ describe('w2s score (CLI)', () => {
     writeFileSync(input, `${line('q1', 0, 'A', choices, 'red')}\n${JSON.stringify({ id: 'q1', variant: 1, prompt: 'p', output: 'B' })}\n`);
     expect(await main(['node', 'w2s', 'score', '--input', input, '--out', join(dir, 'out'), '--task', 'mmlu'])).toBe(2);
     expect(stderr).toContain(`${input}, line 2, field "choices"`);
+  });
+});
+
+/** An answers file of `rows` short lines (5 variants a question), written in 1 MiB pieces. */
+function bigAnswers(path: string, rows: number): void {
+  const fd = openSync(path, 'w');
+  let chunk = '';
+  for (let r = 0; r < rows; r++) {
+    const answer = choices[(r * 7) % 3] as string;
+    chunk += `{"id":"q${Math.floor(r / 5)}","variant":${r % 5},"prompt":"Question ${r} with some words","output":"${answer}","answer":"${answer}","gold":"red"}\n`;
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = '';
+    }
+  }
+  writeSync(fd, chunk);
+  closeSync(fd);
+}
+
+// The compiled CLI in a child process, as a user runs it: Ctrl-C must be heard while it scores.
+describe('w2s score (child process)', () => {
+  it('stops at SIGINT mid-run with exit code 1, leaving nothing at --out', async () => {
+    if (!existsSync('dist/cli/commands/score.js')) throw new Error('dist/ is not built: run `npx tsc -p .` before this test');
+    const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-score-'));
+    const input = join(dir, 'answers.jsonl');
+    bigAnswers(input, 1_000_000);
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, ['bin/w2s.js', 'score', '--input', input, '--out', out, '--methods', 'all'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Pass 2 has begun once the staging folder is there: files are being written.
+    const staging = (): boolean => existsSync(out) && readdirSync(out).some((n) => n.startsWith('.w2s-staging-'));
+    while (!staging()) await new Promise((wake) => setTimeout(wake, 5));
+    child.kill('SIGINT');
+    expect(await done).toBe(1);
+    expect(output).toContain(`w2s: stopped; nothing was written to ${out}`);
+    expect(existsSync(out)).toBe(false);
   });
 });

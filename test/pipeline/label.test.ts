@@ -246,7 +246,7 @@ describe('runLabel', () => {
     const server = await mock();
     const out = tempDir();
     await runLabel(labelConfig(server.baseUrl, out));
-    const scored = score({ input: join(out, 'answers.jsonl'), out: join(out, 'score'), temperature: 0.2, tauPercentile: 50, seed: 0, completion: 'output' });
+    const scored = await score({ input: join(out, 'answers.jsonl'), out: join(out, 'score'), temperature: 0.2, tauPercentile: 50, seed: 0, completion: 'output' });
     expect(scored).toMatchObject({ questions: 21, rows: 105 });
     expect(scored.unparseable_rows).toBe(readAnswers(out).filter((a) => a.answer === null).length);
     expect(scored.gold?.questions_with_gold).toBe(21);

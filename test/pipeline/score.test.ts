@@ -39,14 +39,14 @@ function answers(): AnswerRecord[] {
 const options = { ...DEFAULT_SELECTION_OPTIONS, seed: 3 };
 
 describe('w2s score pipeline', () => {
-  it('writes reliability, SFT sets and a summary equal to the in-memory selection', () => {
+  it('writes reliability, SFT sets and a summary equal to the in-memory selection', async () => {
     const dir = tmp();
     const input = join(dir, 'answers.jsonl');
     const rows = answers();
     writeFileSync(input, jsonl(rows));
     const out = join(dir, 'out');
     const methods = ['naive', 'filter', 'filter-s', 'reweight', 'reweight-s', 'ceiling', 'majority', 'random', 'consistent', 'filter-reweight'] as const;
-    const summary = score({ ...options, input, out, methods });
+    const summary = await score({ ...options, input, out, methods });
 
     const expected = selectRows(rows, methods, options);
     for (const m of methods) expect(readJsonl(join(out, `sft-${m}.jsonl`))).toEqual(expected.rows.get(m));
@@ -66,7 +66,7 @@ describe('w2s score pipeline', () => {
     expect(readdirSync(out).sort()).toEqual(['reliability.jsonl', 'summary.json', ...methods.map((m) => `sft-${m}.jsonl`)].sort());
   });
 
-  it('reports weak-label accuracy of kept vs dropped questions and AUROC', () => {
+  it('reports weak-label accuracy of kept vs dropped questions and AUROC', async () => {
     const dir = tmp();
     const input = join(dir, 'answers.jsonl');
     // Agreeing questions are right, disagreeing ones wrong: the entropy signal is perfect.
@@ -78,7 +78,7 @@ describe('w2s score pipeline', () => {
       }
     }
     writeFileSync(input, jsonl(rows));
-    const summary = score({ ...options, input, out: join(dir, 'out') });
+    const summary = await score({ ...options, input, out: join(dir, 'out') });
     expect(summary.gold?.variant0_accuracy).toEqual({ all: 1, kept: 1, dropped: 1 });
     expect(summary.gold?.row_accuracy).toEqual({ all: 0.6, kept: 1, dropped: 0.2 });
     // 25 right rows at S_prob 1; 5 right and 20 wrong rows tie at 0.2: (25 * 20 + 5 * 20 / 2) / (30 * 20).
@@ -87,7 +87,7 @@ describe('w2s score pipeline', () => {
     expect(summary.sft_rows).toEqual({ naive: 10, 'filter-s': 10, filter: 25, 'reweight-s': 10, reweight: 50, ceiling: 10 });
   });
 
-  it('derives missing answers with a parser', () => {
+  it('derives missing answers with a parser', async () => {
     const dir = tmp();
     const input = join(dir, 'answers.jsonl');
     writeFileSync(input, jsonl([
@@ -95,7 +95,7 @@ describe('w2s score pipeline', () => {
       { id: 'a', variant: 1, prompt: 'p', output: 'X again' },
       { id: 'b', variant: 0, prompt: 'p', output: '??' },
     ]));
-    score({ ...options, input, out: join(dir, 'out'), parseAnswer: (row) => (row.output.startsWith('X') ? 'X' : null) });
+    await score({ ...options, input, out: join(dir, 'out'), parseAnswer: (row) => (row.output.startsWith('X') ? 'X' : null) });
     const rel = readJsonl(join(dir, 'out', 'reliability.jsonl')) as Array<{ id: string; distribution: unknown }>;
     expect(rel.find((r) => r.id === 'b')?.distribution).toEqual([{ answer: null, count: 1, p: 1, reliability: 1 }]);
     expect(readJsonl(join(dir, 'out', 'sft-naive.jsonl'))).toEqual([{ id: 'a', prompt: 'p', completion: 'X is it', weight: 1 }]);
@@ -109,14 +109,14 @@ describe('w2s score pipeline', () => {
     ['missing answer without a task', '{"id": "a", "variant": 1, "prompt": "p", "output": "o"}', /line 2, field "answer": missing \(pass --task/],
     ['two gold answers', '{"id": "a", "variant": 1, "prompt": "p", "output": "o", "answer": "x", "gold": "z"}', /line 2, field "gold": question "a" has two different gold/],
   ];
-  it.each(bad)('rejects %s with file, line and field, leaving nothing behind', (_case, secondLine, message) => {
+  it.each(bad)('rejects %s with file, line and field, leaving nothing behind', async (_case, secondLine, message) => {
     const dir = tmp();
     const input = join(dir, 'answers.jsonl');
     writeFileSync(input, `{"id": "a", "variant": 0, "prompt": "p", "output": "o", "answer": "x", "gold": "y"}\n${secondLine}\n`);
     const out = join(dir, 'out');
     let error: unknown;
     try {
-      score({ ...options, input, out });
+      await score({ ...options, input, out });
     } catch (e) {
       error = e;
     }
@@ -127,13 +127,13 @@ describe('w2s score pipeline', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('rejects an empty file and keeps an existing output folder untouched on error', () => {
+  it('rejects an empty file and keeps an existing output folder untouched on error', async () => {
     const dir = tmp();
     const input = join(dir, 'empty.jsonl');
     writeFileSync(input, '\n\n');
     const out = join(dir, 'out');
     writeFileSync(join(dir, 'keep'), '');
-    expect(() => score({ ...options, input, out })).toThrow(/the file is empty/);
+    await expect(score({ ...options, input, out })).rejects.toThrow(/the file is empty/);
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -162,14 +162,14 @@ const paths: Array<[string, boolean, string | undefined]> = [
 const cases = configurations.flatMap(([name, file, config]) => paths.map(([path, ioThread, kernels]) => [name, path, file, config, ioThread, kernels] as const));
 
 describe('w2s score output, byte for byte', () => {
-  it.each(cases)('writes the expected files for the fixture (%s, %s)', (name, _path, file, config, ioThread, kernels) => {
+  it.each(cases)('writes the expected files for the fixture (%s, %s)', async (name, _path, file, config, ioThread, kernels) => {
     const input = join(FIXTURES, file);
     const out = join(tmp(), 'out');
     const before = process.env.W2S_KERNELS;
     if (kernels === undefined) delete process.env.W2S_KERNELS;
     else process.env.W2S_KERNELS = kernels;
     try {
-      score({ ...DEFAULT_SELECTION_OPTIONS, ...config, input, out, ioThread });
+      await score({ ...DEFAULT_SELECTION_OPTIONS, ...config, input, out, ioThread });
     } finally {
       if (before === undefined) delete process.env.W2S_KERNELS;
       else process.env.W2S_KERNELS = before;
@@ -216,16 +216,16 @@ const answerFile = fc
   );
 
 describe('w2s score against the in-memory selection', () => {
-  it('writes what the in-memory selection gives, for any rows written in any JSON form and any order', () => {
-    fc.assert(
-      fc.property(
+  it('writes what the in-memory selection gives, for any rows written in any JSON form and any order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         answerFile,
         fc.array(lineStyle, { minLength: 1, maxLength: 8 }),
         fc.array(extraFields, { minLength: 1, maxLength: 4 }),
         fc.nat(),
         fc.record({ seed: fc.nat(100), temperature: fc.constantFrom(0.2, 1), tauPercentile: fc.constantFrom(0, 30, 50, 100), completion: fc.constantFrom('output' as const, 'answer' as const) }),
         fc.boolean(),
-        (questions, styles, extras, order, settings, ioThread) => {
+        async (questions, styles, extras, order, settings, ioThread) => {
           const rows: Array<{ record: AnswerRecord; line: string }> = [];
           for (const q of questions) {
             q.variants.forEach((variant, k) => {
@@ -250,7 +250,7 @@ describe('w2s score against the in-memory selection', () => {
           const methods = SELECTION_METHODS.filter((m) => m !== 'ceiling' || records.some((r) => typeof r.gold === 'string'));
           const options = { ...DEFAULT_SELECTION_OPTIONS, ...settings };
           const out = join(dir, 'out');
-          const summary = score({ ...options, input, out, methods, ioThread });
+          const summary = await score({ ...options, input, out, methods, ioThread });
           for (const [file, bytes] of referenceOutputs(records, methods, options)) expect(readFileSync(join(out, file), 'utf8'), file).toBe(bytes);
           const { plan } = selectRows(records, methods, options);
           expect(summary.tau).toBe(plan.tau);
@@ -264,7 +264,7 @@ describe('w2s score against the in-memory selection', () => {
 });
 
 describe('w2s score with lines longer than its read buffer', () => {
-  it.each([false, true])('writes what the in-memory selection gives (I/O thread %s)', (ioThread) => {
+  it.each([false, true])('writes what the in-memory selection gives (I/O thread %s)', async (ioThread) => {
     const rows = answers().slice(0, 60);
     (rows[7] as AnswerRecord).prompt = 'p'.repeat(9 << 20);
     (rows[30] as AnswerRecord).output = `${'é'.repeat(3 << 20)} opt0`;
@@ -273,8 +273,37 @@ describe('w2s score with lines longer than its read buffer', () => {
     writeFileSync(input, jsonl(rows));
     const out = join(dir, 'out');
     const methods = ['naive', 'filter', 'reweight', 'ceiling'] as const;
-    score({ ...options, input, out, methods, ioThread });
+    await score({ ...options, input, out, methods, ioThread });
     for (const [file, bytes] of referenceOutputs(rows, methods, options)) expect(readFileSync(join(out, file), 'utf8') === bytes, file).toBe(true);
+  });
+});
+
+describe('w2s score stopped by its signal', () => {
+  /** 20,000 rows: more than one look at the signal per pass. */
+  function manyRows(dir: string): string {
+    const input = join(dir, 'answers.jsonl');
+    const rows: AnswerRecord[] = [];
+    for (let r = 0; r < 20_000; r++) rows.push({ id: `q${r >> 2}`, variant: r & 3, prompt: `P${r}`, output: 'o', answer: r % 3 === 0 ? 'x' : 'y', gold: 'x' });
+    writeFileSync(input, jsonl(rows));
+    return input;
+  }
+
+  it.each([1, 2] as const)('leaves nothing behind when aborted in pass %i', async (abortIn) => {
+    const dir = tmp();
+    const input = manyRows(dir);
+    const out = join(dir, 'out');
+    const interrupt = new AbortController();
+    const onProgress = (pass: 1 | 2, fraction: number): void => {
+      if (pass === abortIn && fraction < 1) interrupt.abort();
+    };
+    await expect(score({ ...options, input, out, onProgress, signal: interrupt.signal })).rejects.toThrow(/aborted/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('scores to the end when the signal is not aborted', async () => {
+    const dir = tmp();
+    const summary = await score({ ...options, input: manyRows(dir), out: join(dir, 'out'), signal: new AbortController().signal });
+    expect(summary.rows).toBe(20_000);
   });
 });
 
@@ -288,16 +317,16 @@ describe('w2s score bad input', () => {
     ['the same variant under an id written differently', '{"id":"\\u0061","variant":0.0,"prompt":"p","output":"o","answer":"x"}', /line 2, field "variant": duplicate \(id, variant\) = \("a", 0\)/],
     ['a gold answer written differently but different', '{"id":"a","variant":1,"prompt":"p","output":"o","answer":"x","gold":"\\u0079 "}', /line 2, field "gold": question "a" has two different gold answers \("y" and "y "\)/],
   ];
-  it.each(cases)('rejects %s on a line the scanner reads, with file, line and field', (_case, line, message) => {
+  it.each(cases)('rejects %s on a line the scanner reads, with file, line and field', async (_case, line, message) => {
     const dir = tmp();
     const input = join(dir, 'answers.jsonl');
     writeFileSync(input, `${good}\n${line}\n`);
     const out = join(dir, 'out');
-    expect(() => score({ ...options, input, out })).toThrow(message);
+    await expect(score({ ...options, input, out })).rejects.toThrow(message);
     expect(existsSync(out)).toBe(false);
   });
 
-  it.each([false, true])('stops, leaving nothing behind, when the file changes between the two passes (I/O thread %s)', (ioThread) => {
+  it.each([false, true])('stops, leaving nothing behind, when the file changes between the two passes (I/O thread %s)', async (ioThread) => {
     const dir = tmp();
     const input = join(dir, 'answers.jsonl');
     writeFileSync(input, `${good}\n`);
@@ -305,7 +334,7 @@ describe('w2s score bad input', () => {
     const onProgress = (pass: 1 | 2, fraction: number): void => {
       if (pass === 1 && fraction === 1) appendFileSync(input, '{"id":"b","variant":0,"prompt":"p","output":"o","answer":"x"}\n');
     };
-    expect(() => score({ ...options, input, out, onProgress, ioThread })).toThrow(/line 2, field "id": the file changed while it was being scored/);
+    await expect(score({ ...options, input, out, onProgress, ioThread })).rejects.toThrow(/line 2, field "id": the file changed while it was being scored/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { badInput } from '../../errors.js';
+import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
 import { DEFAULT_TAU_PERCENTILE, DEFAULT_TEMPERATURE } from '../../core/reliability.js';
 import { PAPER_METHODS, SELECTION_METHODS, isSelectionMethod, type SelectionMethod } from '../../core/selection.js';
-import { score, type ScoreOptions } from '../../pipeline/score.js';
+import { score, type ScoreOptions, type ScoreSummary } from '../../pipeline/score.js';
 import { getTask } from '../../tasks/registry.js';
 import { progressReporter } from '../progress.js';
 import { parseFlags } from '../flags.js';
@@ -38,7 +38,7 @@ export function registerScore(program: Command): void {
         'rendered in the task\'s answer format; without it their completion is the canonical answer itself.\n\n' +
         'Example:\n  w2s score --input examples/answers.jsonl --out runs/score-example --task mmlu',
     )
-    .action((raw: Record<string, unknown>, command: Command) => {
+    .action(async (raw: Record<string, unknown>, command: Command) => {
       const flags = parseFlags(scoreFlags, raw);
       const explicitMethods = command.getOptionValueSource('methods') === 'cli';
       const options: ScoreOptions = {
@@ -56,7 +56,7 @@ export function registerScore(program: Command): void {
         options.parseAnswer = (row) => task.parseAnswer(row.output, row);
         options.render = (answer, row) => task.renderAnswer(answer, row);
       }
-      const summary = score(options);
+      const summary = await scoreUntilInterrupted(options);
       process.stdout.write(
         `${summary.questions} questions, ${summary.rows} answers (${summary.unparseable_rows} unparseable); ` +
           `tau = ${summary.tau.toFixed(4)}: kept ${summary.kept_questions}, dropped ${summary.dropped_questions}\n`,
@@ -68,6 +68,23 @@ export function registerScore(program: Command): void {
       }
       process.stdout.write(`wrote ${flags.out}/reliability.jsonl, summary.json and ${Object.keys(summary.sft_rows).map((m) => `sft-${m}.jsonl`).join(', ')}\n`);
     });
+}
+
+/** Scores with Ctrl-C (SIGINT) and SIGTERM heard: they stop the scoring, and nothing is written. */
+async function scoreUntilInterrupted(options: ScoreOptions): Promise<ScoreSummary> {
+  const interrupt = new AbortController();
+  const onSignal = (): void => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await score({ ...options, signal: interrupt.signal });
+  } catch (error) {
+    if (interrupt.signal.aborted) throw new W2sError(`stopped; nothing was written to ${options.out}`, {}, EXIT_FAILURE);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 function parseMethods(list: string): SelectionMethod[] {
