@@ -1,5 +1,6 @@
-// Scanning many answer lines per call in C (native/answer_scan.c): the same lines the TypeScript scanner accepts,
-// read into records of fixed layout, so that a file's lines cost one call per batch rather than one each.
+// Scanning many answer lines per call in C (native/answer_scan.c): the lines the TypeScript scanner accepts (but for
+// variants not written as plain digits), read into records of its layout, so that a file's lines cost one call per
+// batch rather than one each.
 import { loadAddon, NATIVE_ADDON_PATH } from '../native/addon.js';
 
 /**
