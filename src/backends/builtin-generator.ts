@@ -39,6 +39,9 @@ export class BuiltinGenerator implements Generator {
   private serial = 0;
   private closed = false;
   private batches = 0;
+  /** Calls whose prompts are being tokenized (on the tokenizer's own threads), and a waiting drain to tell when one is done. */
+  private tokenizing = 0;
+  private tokenized: (() => void) | undefined;
 
   constructor(
     readonly loaded: LoadedModel,
@@ -74,7 +77,15 @@ export class BuiltinGenerator implements Generator {
   async complete(prompt: string, decoding: Decoding, signal?: AbortSignal): Promise<CompletionResult> {
     if (this.closed) return failure('engine', 'the generator is closed');
     if (signal?.aborted) return failure('aborted', 'stopped');
-    const [ids] = await promptIds(this.loaded.tokenizer, [prompt]);
+    let ids: number[] | undefined;
+    this.tokenizing++;
+    try {
+      [ids] = await promptIds(this.loaded.tokenizer, [prompt]);
+    } finally {
+      this.tokenizing--;
+      // Wakes the drain after this call has joined the queue (or given up): the promise below runs its executor now.
+      queueMicrotask(() => this.wakeDrain());
+    }
     if (signal?.aborted) return failure('aborted', 'stopped');
     if (ids!.length >= this.contextSize) return failure('engine', `the prompt has ${ids!.length} tokens; the model's context holds ${this.contextSize}`);
     return new Promise((resolve) => {
@@ -110,8 +121,10 @@ export class BuiltinGenerator implements Generator {
     this.running = true;
     try {
       while (this.pending.length > 0) {
-        // Let the calls made in this turn of the event loop join the batch.
+        // Let the calls made in this turn of the event loop join the batch, and those still being tokenized while it
+        // has room: concurrent calls then share batches however the tokenizer's threads finish.
         await nextTurn();
+        while (this.tokenizing > 0 && this.pending.length < this.concurrency) await new Promise<void>((wake) => (this.tokenized = wake));
         // Calls may have been stopped, or the generator closed, meanwhile.
         const head = this.pending[0];
         if (head === undefined) break;
@@ -126,6 +139,12 @@ export class BuiltinGenerator implements Generator {
     } finally {
       this.running = false;
     }
+  }
+
+  private wakeDrain(): void {
+    const wake = this.tokenized;
+    this.tokenized = undefined;
+    wake?.();
   }
 
   private async run(batch: Pending[]): Promise<void> {

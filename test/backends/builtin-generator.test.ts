@@ -31,6 +31,19 @@ describe('BuiltinGenerator', () => {
     expect(expected[0]).toBe(' three four five six seven eight nine ten .');
   });
 
+  it('batches concurrent calls alike however long their prompts take to tokenize', async () => {
+    // The tokenizer runs on its own threads, so concurrent calls reach the queue at different times: here, 0-15 ms apart.
+    const tokenizer = Object.create(loaded.tokenizer) as LoadedModel['tokenizer'];
+    tokenizer.encodeBatch = async (texts, options) => {
+      await new Promise((wake) => setTimeout(wake, (texts[0]!.length * 7) % 16));
+      return loaded.tokenizer.encodeBatch(texts, options);
+    };
+    const generator = new BuiltinGenerator({ ...loaded, tokenizer }, { name: 'tiny', concurrency: 4 });
+    const results = await Promise.all(PROMPTS.map((p) => generator.generate(p, GREEDY)));
+    expect(generator.batchesRun).toBe(2);
+    expect(results.map((r) => (r.ok ? r.output : r.message))).toEqual(await generateTexts(loaded, PROMPTS, GREEDY));
+  });
+
   it('reports why an output ended and cuts it before a stop string', async () => {
     const generator = new BuiltinGenerator(loaded, { name: 'tiny', concurrency: 8 });
     const [eos, stop, length, none] = await Promise.all([
