@@ -2,8 +2,8 @@
 // loop) wait in a queue and run together as one batch, so `concurrency` callers keep the engine's batches full.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { W2sError } from '../errors.js';
-import { completeIds, loadModel, promptIds, type Completion, type LoadedModel, type ModelRef } from './builtin.js';
-import type { Decoding, Generation, Generator, GeneratorIdentity } from './types.js';
+import { completeIds, loadModel, promptIds, type LoadedModel, type ModelRef } from './builtin.js';
+import { generationOf, localFailure, type CompletionResult, type Decoding, type Generation, type Generator, type GeneratorIdentity } from './types.js';
 
 export interface BuiltinGeneratorOptions {
   /** The model's name in the generator identity (and so in request-store keys). */
@@ -13,7 +13,6 @@ export interface BuiltinGeneratorOptions {
 }
 
 /** A completion with its token counts, or why there is none. */
-export type CompletionResult = { ok: true; completion: Completion } | Extract<Generation, { ok: false }>;
 
 interface Pending {
   ids: number[];
@@ -68,15 +67,13 @@ export class BuiltinGenerator implements Generator {
   }
 
   async generate(prompt: string, decoding: Decoding, signal?: AbortSignal): Promise<Generation> {
-    const result = await this.complete(prompt, decoding, signal);
-    if (!result.ok) return result;
-    return { ok: true, output: result.completion.text, finishReason: result.completion.finishReason, retries: [] };
+    return generationOf(await this.complete(prompt, decoding, signal));
   }
 
   /** {@link generate} with token counts and the finish reason. */
   async complete(prompt: string, decoding: Decoding, signal?: AbortSignal): Promise<CompletionResult> {
-    if (this.closed) return failure('engine', 'the generator is closed');
-    if (signal?.aborted) return failure('aborted', 'stopped');
+    if (this.closed) return localFailure('engine', 'the generator is closed');
+    if (signal?.aborted) return localFailure('aborted', 'stopped');
     let ids: number[] | undefined;
     this.tokenizing++;
     try {
@@ -86,14 +83,14 @@ export class BuiltinGenerator implements Generator {
       // Wakes the drain after this call has joined the queue (or given up): the promise below runs its executor now.
       queueMicrotask(() => this.wakeDrain());
     }
-    if (signal?.aborted) return failure('aborted', 'stopped');
-    if (ids!.length >= this.contextSize) return failure('engine', `the prompt has ${ids!.length} tokens; the model's context holds ${this.contextSize}`);
+    if (signal?.aborted) return localFailure('aborted', 'stopped');
+    if (ids!.length >= this.contextSize) return localFailure('engine', `the prompt has ${ids!.length} tokens; the model's context holds ${this.contextSize}`);
     return new Promise((resolve) => {
       const onAbort = (): void => {
         const at = this.pending.indexOf(item);
         if (at < 0) return;
         this.pending.splice(at, 1);
-        resolve(failure('aborted', 'stopped'));
+        resolve(localFailure('aborted', 'stopped'));
       };
       const item: Pending = {
         ids: ids!,
@@ -112,7 +109,7 @@ export class BuiltinGenerator implements Generator {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const item of this.pending.splice(0)) item.resolve(failure('engine', 'the generator was closed'));
+    for (const item of this.pending.splice(0)) item.resolve(localFailure('engine', 'the generator was closed'));
   }
 
   /** Runs batches until the queue is empty; one drain loop at a time. */
@@ -158,11 +155,8 @@ export class BuiltinGenerator implements Generator {
       batch.forEach((b, i) => b.resolve({ ok: true, completion: completions[i]! }));
     } catch (error) {
       const message = error instanceof W2sError ? error.message : `the engine failed: ${error instanceof Error ? error.message : String(error)}`;
-      for (const b of batch) b.resolve(failure('engine', message));
+      for (const b of batch) b.resolve(localFailure('engine', message));
     }
   }
 }
 
-function failure(reason: 'engine' | 'aborted', message: string): Extract<Generation, { ok: false }> {
-  return { ok: false, reason, message, retries: [], fatal: false };
-}

@@ -9,7 +9,7 @@ import type { SftRow } from '../core/types.js';
 import { W2sError } from '../errors.js';
 import { trainSft } from './builtin.js';
 import type { TrainJob, TrainWorkerMessage } from './builtin-train-worker.js';
-import type { ModelRef, SftOutcome, SftSettings, Trainer, TrainProgress } from './types.js';
+import type { ModelRef, SftOutcome, SftSettings, Trainer, TrainControl } from './types.js';
 
 const WORKER_URL = new URL('./builtin-train-worker.js', import.meta.url);
 
@@ -21,7 +21,7 @@ export class BuiltinTrainer implements Trainer {
     rows: readonly SftRow[],
     settings: SftSettings,
     outDir: string,
-    options: { onStep?: (p: TrainProgress) => void; signal?: AbortSignal } = {},
+    options: TrainControl = {},
   ): Promise<SftOutcome> {
     options.signal?.throwIfAborted();
     const job: TrainJob = { base, rows: [...rows], settings, outDir };
@@ -36,7 +36,7 @@ export class BuiltinTrainer implements Trainer {
 }
 
 /** Abort is seen between steps only, and only when it was raised synchronously (this thread is busy meanwhile). */
-function inThisThread(job: TrainJob, options: { onStep?: (p: TrainProgress) => void; signal?: AbortSignal }): Promise<SftOutcome> {
+function inThisThread(job: TrainJob, options: TrainControl): Promise<SftOutcome> {
   return trainSft(job.base, job.rows, job.settings, job.outDir, {
     onStep: (info) => {
       options.onStep?.({ step: info.step, totalSteps: info.totalSteps, loss: info.loss, learningRate: info.learningRate });
@@ -45,7 +45,7 @@ function inThisThread(job: TrainJob, options: { onStep?: (p: TrainProgress) => v
   });
 }
 
-function inWorker(job: TrainJob, options: { onStep?: (p: TrainProgress) => void; signal?: AbortSignal }): Promise<SftOutcome> {
+function inWorker(job: TrainJob, options: TrainControl): Promise<SftOutcome> {
   return new Promise((resolvePromise, reject) => {
     const worker = new Worker(WORKER_URL, { workerData: job });
     let settled = false;

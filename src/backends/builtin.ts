@@ -14,7 +14,9 @@ import { badInput } from '../errors.js';
 import type { SftRow } from '../core/types.js';
 import { byteLevelDecoder } from '../engine/byte-level-decode.js';
 import { firstStop } from './stops.js';
-import type { Decoding, ModelRef, SftOutcome, SftSettings } from './types.js';
+import type { Completion, Decoding, ModelRef, SftOutcome, SftSettings } from './types.js';
+
+export type { Completion } from './types.js';
 
 // The encoding is the engine's; callers of this module have always found it here.
 export { promptIds, sftExamples } from '../engine/sft-encoding.js';
@@ -27,16 +29,6 @@ export interface EngineDecoding extends Decoding {
   batchSize?: number;
 }
 
-/** One generated output with what an OpenAI-style response reports about it. */
-export interface Completion {
-  /** The output, cut before the first stop string. */
-  text: string;
-  /** `stop`: the end-of-sequence token or a stop string ended it; `length`: the token limit did. */
-  finishReason: 'stop' | 'length';
-  promptTokens: number;
-  /** Tokens generated (up to and including the one that completed a stop string). */
-  completionTokens: number;
-}
 
 /** A loaded model with its tokenizer. */
 export interface LoadedModel {

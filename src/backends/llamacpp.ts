@@ -5,7 +5,7 @@ import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaConte
 import { byteLevelDecoder } from '../engine/byte-level-decode.js';
 import { badInput, W2sError, EXIT_FAILURE } from '../errors.js';
 import { firstStop } from './stops.js';
-import type { Decoding, Generation, Generator, GeneratorIdentity } from './types.js';
+import { localFailure, type Decoding, type Generation, type Generator, type GeneratorIdentity } from './types.js';
 
 export interface LlamaCppOptions {
   /** The .gguf file. */
@@ -115,13 +115,12 @@ export class LlamaCppGenerator implements Generator {
     decoding: Decoding,
     signal?: AbortSignal,
   ): Promise<Extract<Generation, { ok: false }> | { ok: true; text: string; finishReason: 'stop' | 'length' }> {
-    const fail = (reason: 'engine' | 'aborted', message: string): Extract<Generation, { ok: false }> => ({ ok: false, reason, message, retries: [], fatal: false });
     const promptTokens = this.promptTokens(prompt);
-    if (promptTokens.length >= this.contextSize) return fail('engine', `the prompt has ${promptTokens.length} tokens; the context holds ${this.contextSize}`);
+    if (promptTokens.length >= this.contextSize) return localFailure('engine', `the prompt has ${promptTokens.length} tokens; the context holds ${this.contextSize}`);
     // Never past the context: llama.cpp would shift it, dropping the start of the prompt.
     const limit = Math.min(decoding.maxTokens, this.contextSize - promptTokens.length);
     const sequence = await this.acquire(signal);
-    if (sequence === null) return fail('aborted', 'stopped');
+    if (sequence === null) return localFailure('aborted', 'stopped');
     const tokens: Token[] = [];
     let text = '';
     let finishReason: 'stop' | 'length' = 'length';
@@ -139,7 +138,7 @@ export class LlamaCppGenerator implements Generator {
         });
         let ended = true;
         for await (const token of evaluation) {
-          if (signal?.aborted) return fail('aborted', 'stopped');
+          if (signal?.aborted) return localFailure('aborted', 'stopped');
           tokens.push(token);
           text = this.decodeIds(tokens);
           const cut = firstStop(text, decoding.stop);
@@ -159,7 +158,7 @@ export class LlamaCppGenerator implements Generator {
       }
       return { ok: true, text, finishReason };
     } catch (error) {
-      return fail('engine', `llama.cpp failed: ${error instanceof Error ? error.message : String(error)}`);
+      return localFailure('engine', `llama.cpp failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       await sequence.clearHistory();
       this.release(sequence);

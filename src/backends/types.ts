@@ -55,6 +55,33 @@ export type Generation =
       fatal: boolean;
     };
 
+export type GenerationFailure = Extract<Generation, { ok: false }>;
+
+/** A failure with no retries behind it: generators that run the model themselves (here, in a sidecar, in llama.cpp). */
+export function localFailure(reason: 'engine' | 'aborted', message: string, fatal = false): GenerationFailure {
+  return { ok: false, reason, message, retries: [], fatal };
+}
+
+/** One generated output with what an OpenAI-style response reports about it. */
+export interface Completion {
+  /** The output, cut before the first stop string. */
+  text: string;
+  /** `stop`: the end-of-sequence token or a stop string ended it; `length`: the token limit did. */
+  finishReason: 'stop' | 'length';
+  promptTokens: number;
+  /** Tokens generated (up to and including the one that completed a stop string). */
+  completionTokens: number;
+}
+
+/** A completion with its token counts, or why there is none. */
+export type CompletionResult = { ok: true; completion: Completion } | GenerationFailure;
+
+/** The Generation a completion result answers. */
+export function generationOf(result: CompletionResult): Generation {
+  if (!result.ok) return result;
+  return { ok: true, output: result.completion.text, finishReason: result.completion.finishReason, retries: [] };
+}
+
 /** What, besides prompt and decoding, decides a generator's outputs; it is part of every store key. */
 export interface GeneratorIdentity {
   /** `openai`, `builtin`, `llamacpp`. */
@@ -119,6 +146,12 @@ export interface TrainProgress {
 }
 
 /** SFT rows in, a fine-tuned model out: the built-in engine or the Hugging Face sidecar. */
+/** How a training run reports its steps and is stopped. */
+export interface TrainControl {
+  onStep?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+}
+
 export interface Trainer {
   /** `builtin` or `hf`. */
   readonly engine: string;
@@ -131,6 +164,6 @@ export interface Trainer {
     rows: readonly SftRow[],
     settings: SftSettings,
     outDir: string,
-    options?: { onStep?: (p: TrainProgress) => void; signal?: AbortSignal },
+    options?: TrainControl,
   ): Promise<SftOutcome>;
 }

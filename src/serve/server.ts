@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promptIds } from '../backends/builtin.js';
-import type { BuiltinGenerator, CompletionResult } from '../backends/builtin-generator.js';
+import type { BuiltinGenerator } from '../backends/builtin-generator.js';
+import type { CompletionResult } from '../backends/types.js';
 import type { Decoding } from '../backends/types.js';
 import { renderChat } from './chat-template.js';
 import {

@@ -15,6 +15,7 @@ import { AdamW, linearSchedule } from '../../src/engine/optim.js';
 import { type TensorMap, gaussian } from '../../src/engine/params.js';
 import { readSafetensors, writeSafetensors } from '../../src/engine/safetensors.js';
 import { randomExamples, randomModel, tinyConfig } from './helpers.js';
+import { relativeError } from '../helpers/relative-error.js';
 
 /*
  * Parity with PyTorch: parity/oracle.py recomputes, in float64 from our float32 weights, the logits of a padded batch,
@@ -28,17 +29,6 @@ const ORACLE = join(import.meta.dirname, '..', '..', 'parity', 'oracle.py');
 const required = process.env.W2S_PARITY === 'require';
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const TOLERANCE = 1e-4;
-
-function relativeError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
-  expect(ours.length).toBe(ref.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(ours[i]! - ref[i]!));
-    maxRef = Math.max(maxRef, Math.abs(ref[i]!));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
-}
 
 const native = loadNativeKernels().kernels;
 const IMPLEMENTATIONS: Kernels[] = native ? [portableKernels, native] : [portableKernels];

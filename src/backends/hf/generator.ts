@@ -1,8 +1,7 @@
 // Generation with a Hugging Face model: one long-lived `python -m w2s_hf generate` process per model; requests go to its
 // stdin with an id, answers come back by id in any order, and the sidecar batches the requests that are waiting.
 import { EXIT_FAILURE, W2sError } from '../../errors.js';
-import type { Completion } from '../builtin.js';
-import type { Decoding, Generation, Generator, GeneratorIdentity } from '../types.js';
+import { generationOf, localFailure, type Completion, type CompletionResult, type Decoding, type Generation, type GenerationFailure, type Generator, type GeneratorIdentity } from '../types.js';
 import { resolveModelName } from './presets.js';
 import { checkHfEnvironment, pythonCommand, sidecarEnv } from './python.js';
 import { expectMessage, generateAnswer, generateEvent, type GenerateAnswer, type ReadyEvent } from './protocol.js';
@@ -28,8 +27,6 @@ export interface HfGeneratorOptions {
   stderr?: (line: string) => void;
 }
 
-/** A completion with its token counts, or why there is none. */
-export type HfCompletionResult = { ok: true; completion: Completion } | Extract<Generation, { ok: false }>;
 
 type Route = (answer: GenerateAnswer) => void;
 
@@ -99,13 +96,11 @@ export class HfGenerator implements Generator {
   }
 
   async generate(prompt: string, decoding: Decoding, signal?: AbortSignal): Promise<Generation> {
-    const result = await this.complete(prompt, decoding, signal);
-    if (!result.ok) return result;
-    return { ok: true, output: result.completion.text, finishReason: result.completion.finishReason, retries: [] };
+    return generationOf(await this.complete(prompt, decoding, signal));
   }
 
   /** {@link generate} with token counts and the finish reason. */
-  complete(prompt: string, decoding: Decoding, signal?: AbortSignal): Promise<HfCompletionResult> {
+  complete(prompt: string, decoding: Decoding, signal?: AbortSignal): Promise<CompletionResult> {
     const request = {
       prompt,
       max_tokens: decoding.maxTokens,
@@ -121,7 +116,7 @@ export class HfGenerator implements Generator {
           completion: { text: answer.output, finishReason: answer.finish_reason, promptTokens: answer.prompt_tokens, completionTokens: answer.completion_tokens },
         };
       }
-      if ('error' in answer) return failure('engine', answer.error, false);
+      if ('error' in answer) return localFailure('engine', answer.error, false);
       throw new Error(`w2s_hf generate answered a generation request with log-probabilities (id ${answer.id})`);
     });
   }
@@ -140,14 +135,14 @@ export class HfGenerator implements Generator {
    * sidecar computes it; for scoring answer options.
    */
   async logLikelihoods(prompt: string, completions: readonly string[]): Promise<number[]> {
-    const result = await this.request({ prompt, completions: [...completions] }, undefined, (answer): { ok: true; logprobs: number[] } | Extract<Generation, { ok: false }> => {
+    const result = await this.request({ prompt, completions: [...completions] }, undefined, (answer): { ok: true; logprobs: number[] } | GenerationFailure => {
       if ('logprobs' in answer) {
         if (answer.logprobs.length !== completions.length) {
           throw new Error(`w2s_hf generate returned ${answer.logprobs.length} log-probabilities for ${completions.length} completions`);
         }
         return { ok: true, logprobs: answer.logprobs };
       }
-      if ('error' in answer) return failure('engine', answer.error, false);
+      if ('error' in answer) return localFailure('engine', answer.error, false);
       throw new Error(`w2s_hf generate answered a log-likelihood request with a generation (id ${answer.id})`);
     });
     if (!result.ok) throw new W2sError(`log-likelihood scoring failed: ${result.message}`, {}, EXIT_FAILURE);
@@ -168,24 +163,24 @@ export class HfGenerator implements Generator {
   }
 
   /** Sends one request and resolves with its answer as `read` makes it; never rejects for the sidecar's sake. */
-  private request<T>(body: Record<string, unknown>, signal: AbortSignal | undefined, read: (answer: GenerateAnswer) => T | Extract<Generation, { ok: false }>): Promise<T | Extract<Generation, { ok: false }>> {
-    if (this.dead !== null) return Promise.resolve(failure('engine', this.dead, true));
-    if (this.closing !== undefined) return Promise.resolve(failure('engine', 'the generator is closed', false));
-    if (signal?.aborted) return Promise.resolve(failure('aborted', 'stopped', false));
+  private request<T>(body: Record<string, unknown>, signal: AbortSignal | undefined, read: (answer: GenerateAnswer) => T | GenerationFailure): Promise<T | GenerationFailure> {
+    if (this.dead !== null) return Promise.resolve(localFailure('engine', this.dead, true));
+    if (this.closing !== undefined) return Promise.resolve(localFailure('engine', 'the generator is closed', false));
+    if (signal?.aborted) return Promise.resolve(localFailure('aborted', 'stopped', false));
     const id = String(this.nextId++);
     return new Promise((resolve) => {
       const onAbort = (): void => {
         if (!this.pending.delete(id)) return;
         this.abandoned.add(id);
-        resolve(failure('aborted', 'stopped', false));
+        resolve(localFailure('aborted', 'stopped', false));
       };
-      const settle = (value: T | Extract<Generation, { ok: false }>): void => {
+      const settle = (value: T | GenerationFailure): void => {
         signal?.removeEventListener('abort', onAbort);
         resolve(value);
       };
       this.pending.set(id, {
         route: (answer) => settle(read(answer)),
-        fail: (message) => settle(failure('engine', message, true)),
+        fail: (message) => settle(localFailure('engine', message, true)),
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.sidecar.send({ id, ...body });
@@ -227,8 +222,4 @@ export class HfGenerator implements Generator {
     this.pending.clear();
     this.abandoned.clear();
   }
-}
-
-function failure(reason: 'engine' | 'aborted', message: string, fatal: boolean): Extract<Generation, { ok: false }> {
-  return { ok: false, reason, message, retries: [], fatal };
 }

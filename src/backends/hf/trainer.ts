@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SftRow } from '../../core/types.js';
 import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
-import type { ModelRef, SftOutcome, SftSettings, Trainer, TrainProgress } from '../types.js';
+import type { ModelRef, SftOutcome, SftSettings, Trainer, TrainControl } from '../types.js';
 import { resolveModelName } from './presets.js';
 import { checkHfEnvironment, pythonCommand, sidecarEnv } from './python.js';
 import { expectMessage, trainEvent, type DoneEvent, type StartEvent } from './protocol.js';
@@ -36,7 +36,7 @@ export class HfTrainer implements Trainer {
     rows: readonly SftRow[],
     settings: SftSettings,
     outDir: string,
-    options: { onStep?: (p: TrainProgress) => void; signal?: AbortSignal } = {},
+    options: TrainControl = {},
   ): Promise<SftOutcome> {
     if (base.adapter !== undefined) {
       throw badInput('the hf engine trains a checkpoint, not a checkpoint with an adapter; merge the adapter first or train from the checkpoint', {

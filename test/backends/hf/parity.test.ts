@@ -12,6 +12,7 @@ import type { LoraConfig } from '../../../src/engine/lora.js';
 import { readSafetensors } from '../../../src/engine/safetensors.js';
 import { train, type TrainOptions } from '../../../src/engine/train.js';
 import { PROMPTS, trainTinyLm } from '../../engine/tiny-lm.js';
+import { relativeError } from '../../helpers/relative-error.js';
 import {
   eventsNamed,
   PYTHON,
@@ -51,18 +52,6 @@ const ROWS: SftRow[] = [
 const TEXTS = ['one two three', 'Question: is the wug blue?\nAnswer: yes', '  tabs\tand\n\nblank lines  ', 'Ünïcödé — 漢字 🚀', ''];
 const LORA: LoraConfig = { r: 4, alpha: 8, dropout: 0.05, targetModules: ['q_proj', 'v_proj'] };
 const STOPS = [' six', 'owl'];
-
-/** max |ours - ref| / max |ref|, the measure of the engine's other parity tests. */
-function relativeError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
-  expect(ours.length).toBe(ref.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(ours[i]! - ref[i]!));
-    maxRef = Math.max(maxRef, Math.abs(ref[i]!));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
-}
 
 /** Relative errors measured, printed at the end (the numbers behind "within 1e-4"). */
 const measured: string[] = [];
