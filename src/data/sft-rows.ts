@@ -1,4 +1,4 @@
-// Reading the SFT-rows contract (DESIGN.md): JSONL {"id", "prompt", "completion", "weight"}, the input of every Trainer.
+// Reading and writing the SFT-rows contract (DESIGN.md): JSONL {"id", "prompt", "completion", "weight"}, the input of every Trainer.
 import { existsSync } from 'node:fs';
 import type { SftRow } from '../core/types.js';
 import { badInput } from '../errors.js';
@@ -26,4 +26,9 @@ export function readSftRows(file: string): SftRow[] {
   }
   if (rows.length === 0) throw badInput('the file holds no rows', { file });
   return rows;
+}
+
+/** The rows as the contract's JSONL text: the four fields in their order, one line each. */
+export function sftRowsText(rows: readonly SftRow[]): string {
+  return rows.map((r) => `${JSON.stringify({ id: r.id, prompt: r.prompt, completion: r.completion, weight: r.weight })}\n`).join('');
 }

@@ -157,7 +157,7 @@ export class QuestionTallies {
     if (this.seenVariant(q, row.variant)) {
       throw badInput(`duplicate (id, variant) = (${JSON.stringify(row.record().id)}, ${row.variant})`, { file: keys.file, line: row.line, field: 'variant' });
     }
-    this.count(q, answer, 1);
+    this.count(q, answer);
     if (row.variant === 0) this.variant0[q] = answer;
     this.rows++;
   }
@@ -199,10 +199,11 @@ export class QuestionTallies {
     return false;
   }
 
-  private count(q: number, answer: number, n: number): void {
+  /** One more answer `answer` for question q. */
+  private count(q: number, answer: number): void {
     for (let node = this.head[q] as number; node >= 0; node = this.nodeNext[node] as number) {
       if (this.nodeAnswer[node] === answer) {
-        this.nodeCount[node] = (this.nodeCount[node] as number) + n;
+        this.nodeCount[node] = (this.nodeCount[node] as number) + 1;
         return;
       }
     }
@@ -213,7 +214,7 @@ export class QuestionTallies {
       this.nodeNext = grow(this.nodeNext);
     }
     this.nodeAnswer[node] = answer;
-    this.nodeCount[node] = n;
+    this.nodeCount[node] = 1;
     this.nodeNext[node] = this.head[q] as number;
     this.head[q] = node;
   }

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SftRow } from '../../core/types.js';
+import { sftRowsText } from '../../data/sft-rows.js';
 import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
 import type { ModelRef, SftOutcome, SftSettings, Trainer, TrainControl } from '../types.js';
 import { resolveModelName } from './presets.js';
@@ -52,7 +53,7 @@ export class HfTrainer implements Trainer {
     const work = mkdtempSync(join(tmpdir(), 'w2s-hf-train-'));
     try {
       const rowsFile = join(work, 'rows.jsonl');
-      writeFileSync(rowsFile, rows.map((r) => JSON.stringify({ id: r.id, prompt: r.prompt, completion: r.completion, weight: r.weight })).join('\n') + '\n');
+      writeFileSync(rowsFile, sftRowsText(rows));
       const requestFile = join(work, 'request.json');
       writeFileSync(requestFile, `${JSON.stringify(trainRequest(checkpoint, rowsFile, out, settings, this.options), null, 2)}\n`);
 

@@ -7,6 +7,7 @@ import { cacheDirFromEnv, fetchTask, hubSettings, taskFiles, type DownloadProgre
 import { HUB_SOURCES, hubSource } from '../../data/hub-sources.js';
 import { writeFileAtomically } from '../../pipeline/atomic-file.js';
 import { goldSftRows } from '../../pipeline/gold-rows.js';
+import { sftRowsText } from '../../data/sft-rows.js';
 import { loadSplitRecords } from '../../pipeline/split-records.js';
 import { getTask, TASK_NAMES } from '../../tasks/registry.js';
 
@@ -110,7 +111,7 @@ function registerSft(data: Command): void {
       const records = await loadSplitRecords(task, split, { data: flags.data, cacheDir: resolve(flags.cache ?? cacheDirFromEnv()), seed });
       const rows = goldSftRows(task, limit === undefined ? records : records.slice(0, limit));
       if (rows.length === 0) throw badInput(`${task.name}'s ${split} split has no question with a gold answer`, { field: '--split' });
-      writeFileAtomically(flags.out, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+      writeFileAtomically(flags.out, sftRowsText(rows));
       process.stdout.write(`${rows.length} rows: ${flags.out}\n`);
     });
 }
