@@ -92,7 +92,7 @@ async function syntheticSetup(config: RunConfig, progress: SetupProgress): Promi
           val: family.records(world, 'val', { count: sizes.val }),
           test: family.records(world, 'test', { count: sizes.test }),
         },
-        kind: family.slots === 4 ? 'multiple-choice' : family.slots === 2 ? 'binary' : 'numeric',
+        kind: ANSWER_KINDS[family.task.variationKind],
         variations: config.variations[family.name] ?? suite.variations[family.name],
         decoding: ANSWER_DECODING,
         weak: { base: { checkpoint: bases.weak }, recipe: suite.weak.sft },
