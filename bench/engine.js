@@ -16,7 +16,7 @@ import { sftExamples, promptIds } from '../dist/backends/builtin.js';
 import { Rng } from '../dist/core/rng.js';
 import { getKernels } from '../dist/engine/kernels/index.js';
 import { PAPER_LORA } from '../dist/engine/lora.js';
-import { ANSWER_DECODING } from '../dist/pipeline/weak-labels.js';
+import { ANSWER_DECODING } from '../dist/run/weak-labels.js';
 import { allFamilies } from '../dist/tasks/synthetic/families.js';
 import { baseModelConfig } from '../dist/tasks/synthetic/pretrain.js';
 import { SUITE_DEFAULT } from '../dist/tasks/synthetic/suite.js';

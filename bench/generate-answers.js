@@ -1,4 +1,4 @@
-// Writes a synthetic answers file (DESIGN.md contract) for the `w2s score` benchmark: N = 5 variants per question,
+// Writes a synthetic answers file (docs/contracts.md) for the `w2s score` benchmark: N = 5 variants per question,
 // answers agreeing to a varying degree, a gold answer, prompts of a chosen length. Deterministic.
 import { openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
 

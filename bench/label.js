@@ -54,7 +54,7 @@ function writeData(file, questions) {
 
 /** The whole `w2s label` pipeline (dist/) against `baseUrl`; prints {requests, seconds}. */
 async function labelClient(baseUrl, questions, concurrency) {
-  const { runLabel } = await import(pathToFileURL(join(here, '..', 'dist', 'pipeline', 'label.js')).href);
+  const { runLabel } = await import(pathToFileURL(join(here, '..', 'dist', 'label', 'label.js')).href);
   const dir = mkdtempSync(join(tmpdir(), 'w2s-bench-label-'));
   try {
     const data = join(dir, 'validation.jsonl');

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const run = spawnSync('npx', ['vitest', 'run', 'test/engine/parity.test.ts', 'test/engine/formats/parity.test.ts', 'test/backends/hf/parity.test.ts', 'test/backends/hf/real-sidecar.test.ts', 'test/pipeline/run-hf.test.ts'], {
+const run = spawnSync('npx', ['vitest', 'run', 'test/engine/parity.test.ts', 'test/engine/formats/parity.test.ts', 'test/backends/hf/parity.test.ts', 'test/backends/hf/real-sidecar.test.ts', 'test/run/run-hf.test.ts'], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, W2S_PARITY: 'require' },

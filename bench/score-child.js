@@ -2,10 +2,10 @@
 // Usage: node bench/score-child.js score|parse-baseline INPUT OUT
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { score } from '../dist/pipeline/score.js';
-import { readLines } from '../dist/data/lines.js';
-import { nativeAnswerScan } from '../dist/data/native-answer-scan.js';
-import { IoThread } from '../dist/data/io-thread.js';
+import { score } from '../dist/score/score.js';
+import { readLines } from '../dist/io/lines.js';
+import { nativeAnswerScan } from '../dist/io/native-answer-scan.js';
+import { IoThread } from '../dist/io/io-thread.js';
 
 const [mode, input, out] = process.argv.slice(2);
 const start = performance.now();

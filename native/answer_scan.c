@@ -1,9 +1,9 @@
 /*
- * The answers-file line scanner of src/data/answer-scanner.ts in C, many lines per call: `w2s score` reads every line
+ * The answers-file line scanner of src/io/answer-scanner.ts in C, many lines per call: `w2s score` reads every line
  * twice, and scanning is most of its time. It accepts exactly the lines the TypeScript scanner reads member by member
  * (valid JSON objects whose contract fields have the right types), except that it leaves variants written other than
  * as at most nine plain digits to the TypeScript side; it stops at the first line it does not accept, which the caller
- * then reads the slow way. Results never depend on it: test/data/native-answer-scan.test.ts holds it to the TypeScript scanner.
+ * then reads the slow way. Results never depend on it: test/io/native-answer-scan.test.ts holds it to the TypeScript scanner.
  */
 #include "answer_scan.h"
 

@@ -9,9 +9,9 @@
 
 /*
  * One scanned line in an Int32Array record of W2S_SCAN_STRIDE entries, for the 7 contract fields in the order of
- * src/data/answer-scanner.ts (id, variant, prompt, output, answer, gold, choices): each field's kind, the byte range of
+ * src/io/answer-scanner.ts (id, variant, prompt, output, answer, gold, choices): each field's kind, the byte range of
  * its value (for strings: between the quotes) and its string flags; the variant; where the next line starts.
- * src/data/answer-scanner.ts (RECORD_KIND ...) repeats this layout.
+ * src/io/answer-scanner.ts (RECORD_KIND ...) repeats this layout.
  */
 #define W2S_SCAN_KIND 0
 #define W2S_SCAN_START 7

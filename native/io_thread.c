@@ -2,7 +2,7 @@
  * An I/O thread: it reads files into, and writes files from, regions of one JavaScript byte array (an arena), job by
  * job in the order they were submitted, while the JavaScript thread works on other regions. `w2s score` spends a large
  * part of its time in read and write system calls; on a second core they overlap with scanning lines and assembling
- * rows. src/data/io-thread.ts drives it.
+ * rows. src/io/io-thread.ts drives it.
  *
  * The arena's backing store stays alive (a reference is held) and does not move while the thread runs; the caller
  * must not touch a region between submitting it and waiting for its ticket.

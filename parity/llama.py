@@ -119,7 +119,7 @@ def forward(cfg, p, ids, lora=None):
 
 
 def weighted_clm_loss(logits, ids, lengths, prompt_lengths, weights):
-    """(1/B) sum_i w_i * mean of -log p over example i's completion tokens (PAPER.md Eq. 1 and 5)."""
+    """(1/B) sum_i w_i * mean of -log p over example i's completion tokens (docs/method.md Eq. 1 and 5)."""
     logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None])[..., 0]
     B, T1 = logp.shape
     t = torch.arange(T1)[None, :] + 1

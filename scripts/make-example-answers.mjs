@@ -6,7 +6,7 @@
 // `w2s score --task mmlu` parses them. Run after `npm run build`.
 import { writeFileSync } from 'node:fs';
 import { Rng } from '../dist/core/rng.js';
-import { loadRecords } from '../dist/data/records.js';
+import { loadRecords } from '../dist/datasets/records.js';
 import { getTask } from '../dist/tasks/registry.js';
 
 const task = getTask('mmlu');

@@ -3,7 +3,7 @@
 // so that `w2s run` starts from them instead of pretraining on every new machine. Run after `npm run build`:
 //   node scripts/pretrain-bases.mjs [default|quick ...]
 // The key is a hash of everything the weights depend on (world, corpus, recipe, tokenizer); `w2s run` finds them by it.
-import { ensureBases, SHIPPED_BASES_DIR } from '../dist/pipeline/bases.js';
+import { ensureBases, SHIPPED_BASES_DIR } from '../dist/run/bases.js';
 import { SUITE_DEFAULT, SUITE_QUICK } from '../dist/tasks/synthetic/suite.js';
 import { suiteTokenizer } from '../dist/tasks/synthetic/vocabulary.js';
 import { buildWorld } from '../dist/tasks/synthetic/world.js';

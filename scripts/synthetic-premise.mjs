@@ -13,7 +13,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Rng } from '../dist/core/rng.js';
 import { answerDistribution, entropy, tau as tauOf } from '../dist/core/reliability.js';
-import { loadCheckpoint, saveCheckpoint } from '../dist/engine/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../dist/engine/formats/checkpoint.js';
 import { generate } from '../dist/engine/generate.js';
 import { getKernels } from '../dist/engine/kernels/index.js';
 import { LlamaModel } from '../dist/engine/model.js';

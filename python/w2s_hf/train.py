@@ -1,4 +1,4 @@
-"""`train`: weighted completion-only SFT (PAPER.md Eq. 1 and 5) of a causal LM, LoRA (PEFT) or full, in a custom
+"""`train`: weighted completion-only SFT (docs/method.md Eq. 1 and 5) of a causal LM, LoRA (PEFT) or full, in a custom
 accelerate loop that runs the same on one CPU, one GPU, several GPUs (DDP) and DeepSpeed ZeRO-2.
 
 Eq. 5 under accumulation and data parallelism: a step's B examples are dealt out over P processes, each running K

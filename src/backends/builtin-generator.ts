@@ -1,9 +1,9 @@
 // The built-in engine as a Generator: calls that arrive while the engine is busy (or in the same turn of the event
 // loop) wait in a queue and run together as one batch, so `concurrency` callers keep the engine's batches full.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { W2sError } from '../errors.js';
-import { completeIds, loadModel, promptIds, type LoadedModel, type ModelRef } from './builtin.js';
-import { generationOf, localFailure, type CompletionResult, type Decoding, type Generation, type Generator, type GeneratorIdentity } from './types.js';
+import { EXIT_FAILURE, W2sError } from '../errors.js';
+import { completeIds, loadModel, promptIds, type EngineDecoding, type LoadedModel, type ModelRef } from './builtin.js';
+import { generationOf, localFailure, type BulkGenerator, type Completion, type CompletionResult, type Decoding, type Generation, type GeneratorIdentity } from './types.js';
 
 export interface BuiltinGeneratorOptions {
   /** The model's name in the generator identity (and so in request-store keys). */
@@ -30,7 +30,7 @@ function batchKey(decoding: Decoding, serial: number): string {
 }
 
 /** Generation with a model of the built-in engine, batched across concurrent calls. */
-export class BuiltinGenerator implements Generator {
+export class BuiltinGenerator implements BulkGenerator {
   readonly identity: GeneratorIdentity;
   readonly concurrency: number;
   private readonly pending: Pending[] = [];
@@ -68,6 +68,12 @@ export class BuiltinGenerator implements Generator {
 
   async generate(prompt: string, decoding: Decoding, signal?: AbortSignal): Promise<Generation> {
     return generationOf(await this.complete(prompt, decoding, signal));
+  }
+
+  /** Completions of all prompts in order, `decoding.batchSize` (default 32) to a batch, apart from other calls. */
+  async generateAll(prompts: readonly string[], decoding: EngineDecoding): Promise<Completion[]> {
+    if (this.closed) throw new W2sError('the generator is closed', {}, EXIT_FAILURE);
+    return completeIds(this.loaded, await promptIds(this.loaded.tokenizer, prompts), decoding);
   }
 
   /** {@link generate} with token counts and the finish reason. */

@@ -2,7 +2,7 @@
 // (the engine's loop is synchronous: in this thread it would block progress output and Ctrl-C until it ends); where
 // the worker script is not compiled (tests on the sources) it runs in this thread.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SftRow } from '../core/types.js';
@@ -10,6 +10,7 @@ import { W2sError } from '../errors.js';
 import { trainSft } from './builtin.js';
 import type { TrainJob, TrainWorkerMessage } from './builtin-train-worker.js';
 import type { ModelRef, SftOutcome, SftSettings, Trainer, TrainControl } from './types.js';
+import { stagingPrefix } from '../io/atomic.js';
 
 const WORKER_URL = new URL('./builtin-train-worker.js', import.meta.url);
 
@@ -78,11 +79,11 @@ function inWorker(job: TrainJob, options: TrainControl): Promise<SftOutcome> {
   });
 }
 
-/** The staging folders an interrupted atomic write (engine/atomic-dir.ts) leaves beside `outDir`. */
+/** The staging folders an interrupted atomic write (io/atomic.ts) leaves beside `outDir`. */
 function removeStaging(outDir: string): void {
   const target = resolve(outDir);
   const parent = dirname(target);
   if (!existsSync(parent)) return;
-  const prefix = `.${basename(target)}.tmp-`;
+  const prefix = stagingPrefix(target);
   for (const name of readdirSync(parent)) if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
 }

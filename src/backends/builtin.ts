@@ -1,18 +1,18 @@
 // The built-in engine behind the pipeline's two verbs: train a model on SFT rows, and generate from prompts.
 // Models travel as Hugging Face folders (a checkpoint, plus a PEFT adapter folder for LoRA), so every step can run
 // in another thread or process, and another engine can read what this one wrote.
-import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../engine/formats/checkpoint.js';
 import { generate } from '../engine/generate.js';
 import { getKernels } from '../engine/kernels/index.js';
 import { LoraAdapter } from '../engine/lora.js';
 import { LlamaModel } from '../engine/model.js';
-import { loadAdapter, saveAdapter } from '../engine/peft.js';
+import { loadAdapter, saveAdapter } from '../engine/formats/peft.js';
 import { promptIds, sftExamples } from '../engine/sft-encoding.js';
-import type { HfTokenizer } from '../engine/tokenizer.js';
+import type { HfTokenizer } from '../engine/tokenizers/tokenizer.js';
 import { train, type StepInfo } from '../engine/train.js';
 import { badInput } from '../errors.js';
 import type { SftRow } from '../core/types.js';
-import { byteLevelDecoder } from '../engine/byte-level-decode.js';
+import { byteLevelDecoder } from '../engine/tokenizers/byte-level-decode.js';
 import { firstStop } from './stops.js';
 import type { Completion, Decoding, ModelRef, SftOutcome, SftSettings } from './types.js';
 
@@ -51,7 +51,7 @@ export function loadModel(ref: ModelRef): LoadedModel {
 }
 
 /**
- * Fine-tune `base` on SFT rows (PAPER.md Eq. 1 and 5) and write the result to `outDir`: a PEFT adapter folder for
+ * Fine-tune `base` on SFT rows (docs/method.md Eq. 1 and 5) and write the result to `outDir`: a PEFT adapter folder for
  * LoRA, a full checkpoint otherwise.
  */
 export async function trainSft(

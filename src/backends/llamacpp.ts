@@ -2,7 +2,7 @@
 // the sequences of one llama.cpp context, which node-llama-cpp evaluates together in one batch per step.
 import { existsSync, statSync } from 'node:fs';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
-import { byteLevelDecoder } from '../engine/byte-level-decode.js';
+import { byteLevelDecoder } from '../engine/tokenizers/byte-level-decode.js';
 import { badInput, W2sError, EXIT_FAILURE } from '../errors.js';
 import { firstStop } from './stops.js';
 import { localFailure, type Decoding, type Generation, type Generator, type GeneratorIdentity } from './types.js';

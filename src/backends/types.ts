@@ -1,4 +1,4 @@
-// The interface the pipeline talks to for text generation (DESIGN.md, "Rooms": backends/). A Generator turns one
+// The interface the pipeline talks to for text generation (ARCHITECTURE.md: backends/). A Generator turns one
 // prompt and its decoding parameters into one output. The OpenAI-compatible HTTP backend, the built-in engine and
 // node-llama-cpp implement it. Backends that run batches (the engine, llama.cpp) gather the
 // calls that are in flight together into one batch, which is why callers keep `concurrency` calls going at once.
@@ -102,6 +102,15 @@ export interface Generator {
   close(): Promise<void>;
 }
 
+/**
+ * A Generator that also answers many prompts in one call, in order (bulk use: test evaluation, a run's labels). The
+ * engines that run the models themselves (built-in, Hugging Face sidecar) are both; `w2s run` talks to them through it.
+ */
+export interface BulkGenerator extends Generator {
+  /** Completions of all prompts, in order; a prompt that fails is an error. */
+  generateAll(prompts: readonly string[], decoding: Decoding & { batchSize?: number }): Promise<Completion[]>;
+}
+
 /** Generation without the backend named: what the pipeline hands to code that only needs outputs (paraphrasing). */
 export type Complete = (prompt: string, decoding: Decoding, signal?: AbortSignal) => Promise<Generation>;
 
@@ -111,7 +120,7 @@ export interface ModelRef {
   adapter?: string;
 }
 
-/** Supervised fine-tuning settings (PAPER.md App. C defaults: PAPER_SFT in hf/presets.ts and the suite configs). */
+/** Supervised fine-tuning settings (docs/method.md App. C defaults: PAPER_SFT in hf/presets.ts and the suite configs). */
 export interface SftSettings {
   learningRate: number;
   /** Examples per optimizer step: the B of Eq. 5. */
@@ -156,7 +165,7 @@ export interface Trainer {
   /** `builtin` or `hf`. */
   readonly engine: string;
   /**
-   * Fine-tune `base` on the rows (PAPER.md Eq. 1 and 5) into `outDir`: a PEFT adapter folder for LoRA, a full
+   * Fine-tune `base` on the rows (docs/method.md Eq. 1 and 5) into `outDir`: a PEFT adapter folder for LoRA, a full
    * checkpoint otherwise. `signal` stops the run; nothing is left half-written in `outDir`.
    */
   train(

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { W2sError, EXIT_BAD_INPUT, EXIT_FAILURE } from '../errors.js';
 import { registerCommands } from './commands/index.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 /** Build the `w2s` program: one sub-command per pipeline job. */
 export function buildProgram(): Command {

@@ -1,12 +1,44 @@
 // Metrics of the paper's tables and figures, and the diagnostics beside them.
 
-/** Fraction of predictions equal to their gold answer (a null prediction is wrong). */
+/** Whether a canonical answer is right: equal to a known gold answer; an unparseable (null) answer never is. */
+export function isCorrect(prediction: string | null | undefined, gold: string | null | undefined): boolean {
+  return typeof prediction === 'string' && prediction === gold;
+}
+
+/** Fraction of predictions equal to their gold answer (a null prediction is wrong): test accuracy everywhere. */
 export function accuracy(predictions: readonly (string | null)[], golds: readonly (string | null)[]): number {
   if (predictions.length !== golds.length) throw new RangeError(`accuracy: ${predictions.length} predictions for ${golds.length} golds`);
   if (predictions.length === 0) throw new RangeError('accuracy of an empty set');
   let correct = 0;
-  for (let i = 0; i < predictions.length; i++) if (predictions[i] !== null && predictions[i] === golds[i]) correct++;
+  for (let i = 0; i < predictions.length; i++) if (isCorrect(predictions[i], golds[i])) correct++;
   return correct / predictions.length;
+}
+
+/** Weak-label accuracy of the kept questions, of the dropped ones and of all (null where a group is empty). */
+export interface KeptDroppedAccuracy {
+  all: number | null;
+  kept: number | null;
+  dropped: number | null;
+}
+
+/** Counts correct and total weak labels of kept and of dropped questions, for {@link KeptDroppedAccuracy}. */
+export class KeptDroppedTally {
+  private readonly correct = [0, 0];
+  private readonly total = [0, 0];
+
+  /** `correct` of `total` labels (rows or questions) of a kept or a dropped question. */
+  add(kept: boolean, correct: number, total: number): void {
+    const group = kept ? 0 : 1;
+    this.correct[group] = (this.correct[group] as number) + correct;
+    this.total[group] = (this.total[group] as number) + total;
+  }
+
+  result(): KeptDroppedAccuracy {
+    const ratio = (correct: number, total: number): number | null => (total === 0 ? null : correct / total);
+    const [keptCorrect, droppedCorrect] = this.correct as [number, number];
+    const [keptTotal, droppedTotal] = this.total as [number, number];
+    return { all: ratio(keptCorrect + droppedCorrect, keptTotal + droppedTotal), kept: ratio(keptCorrect, keptTotal), dropped: ratio(droppedCorrect, droppedTotal) };
+  }
 }
 
 /** PGR, or why it is undefined. */

@@ -1,4 +1,4 @@
-// Reliability of a question's weak answers under prompt variations (PAPER.md, Sec. 4.1-4.3).
+// Reliability of a question's weak answers under prompt variations (docs/method.md, Sec. 4.1-4.3).
 // An unparseable answer (null) is one more class: it counts for the distribution, the entropy and S_prob.
 
 /** The paper's softmax temperature T for S_prob (Eq. 4). */

@@ -1,5 +1,5 @@
 // Selection: from weak answers and their reliability to SFT rows, one small named rule per method
-// (PAPER.md Sec. 4.2-4.3, DESIGN.md step 4). Rows whose answer is null are never training targets.
+// (docs/method.md, Sec. 4.2-4.3 and the methods table). Rows whose answer is null are never training targets.
 //
 // Selection runs in two steps so that it can stream over files of any size: `planSelection` sees one small
 // summary per question (first pass), then a `RowSelector` decides row by row (second pass, same row order).
@@ -319,10 +319,11 @@ export function selectRows(
   methods: readonly SelectionMethod[],
   options: SelectionOptions = DEFAULT_SELECTION_OPTIONS,
   render?: RenderAnswer,
-): { plan: SelectionPlan; rows: Map<SelectionMethod, SftRow[]> } {
-  const plan = planSelection(summarizeQuestions(rows), options);
+): { summaries: QuestionSummary[]; plan: SelectionPlan; rows: Map<SelectionMethod, SftRow[]> } {
+  const summaries = summarizeQuestions(rows);
+  const plan = planSelection(summaries, options);
   const selector = new RowSelector(plan, methods, render);
   const out = new Map<SelectionMethod, SftRow[]>(methods.map((m) => [m, []]));
   for (const row of rows) selector.select(row, (method, sft) => out.get(method)?.push(sft));
-  return { plan, rows: out };
+  return { summaries, plan, rows: out };
 }

@@ -1,4 +1,4 @@
-// Contracts shared by every room (DESIGN.md, "Contracts that other tools and people rely on").
+// Contracts shared by every room (docs/contracts.md).
 
 /**
  * One line of an answers file: the weak supervisor's output for one (question, variation).

@@ -1,4 +1,4 @@
-// Prompt variations (PAPER.md, Sec. 4.1). Variant 0 is always the original prompt: `naive` trains on it and the test
+// Prompt variations (docs/method.md, Sec. 4.1). Variant 0 is always the original prompt: `naive` trains on it and the test
 // uses it; variants 1..N-1 are the variations.
 import type { Rng } from './rng.js';
 
@@ -37,7 +37,7 @@ export function allPermutations(k: number): number[][] {
 
 /**
  * N distinct option orders for K options. Each order lists original option indices in display order:
- * order [1, 2, 0, 3] shows original option B first ("A."), C second, A third, D fourth (PAPER.md App. A).
+ * order [1, 2, 0, 3] shows original option B first ("A."), C second, A third, D fourth (docs/method.md App. A).
  */
 export function choosePermutations(k: number, n: number, rng: Rng, mode: PermutationMode = 'original-first'): number[][] {
   const all = allPermutations(k);

@@ -2,7 +2,7 @@
 // sidecar's python/w2s_hf/tokens.py too): `<bos> prompt completion <eos>`, bos and eos when the tokenizer has them.
 import type { SftRow } from '../core/types.js';
 import type { ClmExample } from './loss.js';
-import type { HfTokenizer } from './tokenizer.js';
+import type { HfTokenizer } from './tokenizers/tokenizer.js';
 
 /**
  * The bos and prompt are context, the completion and eos are what the loss sees (Eq. 1). An empty prompt makes every

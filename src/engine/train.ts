@@ -7,7 +7,7 @@ import { type ClmExample, clmHead, packBatch } from './loss.js';
 import { type LoraConfig, LoraAdapter } from './lora.js';
 import { type Gradients, LlamaModel } from './model.js';
 import { AdamW, type AdamWOptions, type DecaySegment, TRAINER_ADAMW, clipGradNorm, linearSchedule } from './optim.js';
-import { GradientWorkers, parallelAvailable } from './parallel.js';
+import { GradientWorkers, parallelAvailable } from './parallel/data-parallel.js';
 
 /** Learning-rate schedules: Hugging Face's linear decay (Trainer default), cosine decay, or constant. */
 export type Schedule = 'linear' | 'cosine' | 'constant';

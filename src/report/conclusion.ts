@@ -1,5 +1,5 @@
 // The report's conclusion, written from the comparisons and accuracies of the run (no verdict is fixed in advance).
-import type { Comparison, RunResults } from '../pipeline/results.js';
+import type { Comparison, RunResults } from '../run/results.js';
 import { fixed3, formatInterval, maybeFixed3, signed3 } from './format.js';
 
 /** Sentences that say which differences exceed the seed noise, which do not, and where PGR is undefined. */

@@ -2,7 +2,7 @@
 // (SVG needs no canvas, so this runs in plain Node).
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { RunResults, WeakLabelDiagnostics } from '../pipeline/results.js';
+import type { RunResults, WeakLabelDiagnostics } from '../run/results.js';
 import { entropyFigureSpec, reliabilityFigureSpec, riskCoverageFigureSpec } from './figure-specs.js';
 
 export type FigureKind = 'entropy' | 'reliability' | 'risk-coverage';

@@ -1,5 +1,5 @@
 // How numbers of the report read, in every output (Markdown, CSV, HTML, terminal): one place so they all agree.
-import type { Comparison, MethodResult } from '../pipeline/results.js';
+import type { Comparison, MethodResult } from '../run/results.js';
 
 /** Shown in place of a PGR that is undefined because the ceiling does not beat the weak model. */
 export const PGR_UNDEFINED = 'undefined (ceiling <= weak)';

@@ -1,5 +1,5 @@
 // The run report as one self-contained HTML page: inline CSS, inline SVG figures, no script, no external request.
-import type { RunResults } from '../pipeline/results.js';
+import type { RunResults } from '../run/results.js';
 import { conclusion } from './conclusion.js';
 import type { Figure } from './figures.js';
 import type { Table } from './table.js';

@@ -1,6 +1,6 @@
 // The report's tables as cells: the paper's Tables 1-2, our methods and controls, the comparisons over seeds,
 // and the premise diagnostics.
-import type { MethodName, RunResults } from '../pipeline/results.js';
+import type { MethodName, RunResults } from '../run/results.js';
 import { formatAccuracy, formatInterval, formatPgr, fixed3, maybeFixed3, noiseVerdict, percent, signed3, NO_VALUE, PGR_UNDEFINED } from './format.js';
 import type { Table } from './table.js';
 

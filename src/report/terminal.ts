@@ -1,5 +1,5 @@
 // The summary printed in the terminal at the end of `w2s run`: accuracy and PGR per task and method, fixed width.
-import type { MethodName, RunResults } from '../pipeline/results.js';
+import type { MethodName, RunResults } from '../run/results.js';
 import { SELECTION_METHODS } from '../core/selection.js';
 import { formatAccuracy, formatPgr, NOT_RUN } from './format.js';
 

@@ -1,7 +1,7 @@
 // Writes the report of a run into its run directory: tables/*.md|csv, figures/*.svg and report.html.
 import { join } from 'node:path';
-import { StagedOutput } from '../pipeline/output-dir.js';
-import type { RunResults } from '../pipeline/results.js';
+import { StagedOutput } from '../io/staged-output.js';
+import type { RunResults } from '../run/results.js';
 import { reportFigures, type Figure, type FigureKind } from './figures.js';
 import { renderReportHtml } from './html.js';
 import { toCsv, toMarkdown } from './table.js';

@@ -1,4 +1,4 @@
-// ETHICS commonsense (hendrycks/ethics): would people judge the author's action acceptable? (PAPER.md, App. B.3)
+// ETHICS commonsense (hendrycks/ethics): would people judge the author's action acceptable? (docs/method.md, App. B.3)
 import { z } from 'zod';
 import type { Variation } from '../core/types.js';
 import { labelWordOrders } from '../core/variations.js';

@@ -1,5 +1,5 @@
 // GSM8K (openai/gsm8k, configuration `main`): grade-school math word problems with a numeric answer
-// (PAPER.md, App. B.4). Variations are paraphrases of the question (Sec. 4.1).
+// (docs/method.md, App. B.4). Variations are paraphrases of the question (Sec. 4.1).
 import { z } from 'zod';
 import type { Variation } from '../core/types.js';
 import type { Rng } from '../core/rng.js';

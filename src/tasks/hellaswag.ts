@@ -1,4 +1,4 @@
-// HellaSwag (Rowan/hellaswag): choose the ending of a sentence among four (PAPER.md, App. B.1).
+// HellaSwag (Rowan/hellaswag): choose the ending of a sentence among four (docs/method.md, App. B.1).
 import { z } from 'zod';
 import type { PermutationMode } from '../core/variations.js';
 import { optionOrderVariations, parseOptionLetter, renderOptionLetter } from './multiple-choice.js';

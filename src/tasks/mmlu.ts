@@ -1,4 +1,4 @@
-// MMLU (cais/mmlu, all subjects merged): four-option questions on 57 subjects (PAPER.md, App. B.2).
+// MMLU (cais/mmlu, all subjects merged): four-option questions on 57 subjects (docs/method.md, App. B.2).
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
 import type { PermutationMode } from '../core/variations.js';

@@ -1,5 +1,5 @@
 // Shared pieces of the multiple-choice tasks (HellaSwag, MMLU): option letters, the option orders of the
-// variations (PAPER.md Sec. 4.1, App. A), and reading an answer letter back to the option it names.
+// variations (docs/method.md Sec. 4.1, App. A), and reading an answer letter back to the option it names.
 import type { Variation } from '../core/types.js';
 import type { Rng } from '../core/rng.js';
 import { applyPermutation, choosePermutations, type PermutationMode } from '../core/variations.js';

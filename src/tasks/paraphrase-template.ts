@@ -1,4 +1,4 @@
-// Built-in paraphrases for generation tasks (PAPER.md Sec. 4.1 uses an LLM; these rule-based rewrites stand in until
+// Built-in paraphrases for generation tasks (docs/method.md Sec. 4.1 uses an LLM; these rule-based rewrites stand in until
 // the LLM backends exist). Every rewrite keeps the question's words and numbers as they are and only frames them
 // differently: a lead-in sentence, and, where it is safe, the asked question moved before or after its facts.
 import type { Rng } from '../core/rng.js';

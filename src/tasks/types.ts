@@ -1,7 +1,7 @@
 import type { Variation } from '../core/types.js';
 import type { Rng } from '../core/rng.js';
 
-/** How a task's prompt variations are made (PAPER.md, Sec. 4.1). */
+/** How a task's prompt variations are made (docs/method.md, Sec. 4.1). */
 export type VariationKind = 'permutation' | 'label-swap' | 'paraphrase';
 
 /** The split names every task materialises. */
@@ -32,7 +32,7 @@ export interface RowContext {
 }
 
 /**
- * One of our splits taken from a source split (PAPER.md, App. B):
+ * One of our splits taken from a source split (docs/method.md, App. B):
  * - `all`: the source split as it is;
  * - `sample`: `size` records drawn without replacement (all of them when the source has fewer);
  * - `half`: one half of a seeded shuffle of the source; with `size`, each half holds at most `size` records

@@ -6,7 +6,7 @@ import { completeIds, loadModel, promptIds, type LoadedModel } from '../../src/b
 import { LlamaCppGenerator } from '../../src/backends/llamacpp.js';
 import type { Decoding } from '../../src/backends/types.js';
 import { main } from '../../src/cli/main.js';
-import { exportGguf } from '../../src/engine/gguf-export.js';
+import { exportGguf } from '../../src/engine/formats/gguf-export.js';
 import { W2sError } from '../../src/errors.js';
 import { PROMPTS, trainTinyLm } from '../engine/tiny-lm.js';
 

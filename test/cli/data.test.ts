@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { byteProgress, formatBytes } from '../../src/cli/commands/data.js';
-import { HUB_SOURCES } from '../../src/data/hub-sources.js';
-import { loadSourceSplits } from '../../src/data/records.js';
+import { byteProgress, formatBytes } from '../../src/cli/progress.js';
+import { HUB_SOURCES } from '../../src/hub/sources.js';
+import { loadSourceSplits } from '../../src/datasets/records.js';
 import { getTask } from '../../src/tasks/registry.js';
-import { bytes, closedPort, startFakeHub, type FakeHub } from '../data/hub-server.js';
+import { bytes, closedPort, startFakeHub, type FakeHub } from '../hub/hub-server.js';
 
 const GSM8K = HUB_SOURCES.gsm8k;
 const TRAIN = bytes(6000, 21);

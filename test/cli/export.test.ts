@@ -10,7 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { Rng } from '../../src/core/rng.js';
 import { LoraAdapter } from '../../src/engine/lora.js';
 import { gaussian } from '../../src/engine/params.js';
-import { saveAdapter } from '../../src/engine/peft.js';
+import { saveAdapter } from '../../src/engine/formats/peft.js';
 import { PROMPTS, trainTinyLm } from '../engine/tiny-lm.js';
 
 const GREEDY: Decoding = { temperature: 0, maxTokens: 16, stop: [] };

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { hash, mockServers } from '../backends/mock-openai.js';
-import { ETHICS_VAL, MMLU_VAL, readAnswers, readJsonl, tempDir } from '../pipeline/label-helpers.js';
+import { ETHICS_VAL, MMLU_VAL, readAnswers, readJsonl, tempDir } from '../label/helpers.js';
 import { captureStdio } from '../helpers/stdio.js';
 
 const io = captureStdio();

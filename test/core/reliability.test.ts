@@ -33,7 +33,7 @@ describe('answer distribution (Eq. 2)', () => {
 });
 
 describe('entropy (Eq. 3, natural log)', () => {
-  // PAPER.md: the values entropy takes for N = 5.
+  // docs/method.md, Sec. 4.2: the values entropy takes for N = 5.
   const cases: Array<[string, (string | null)[], number]> = [
     ['5', ['a', 'a', 'a', 'a', 'a'], 0],
     ['4+1', ['a', 'a', 'a', 'a', 'b'], 0.5004],

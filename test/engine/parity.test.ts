@@ -13,7 +13,7 @@ import { type LoraConfig, LoraAdapter } from '../../src/engine/lora.js';
 import type { LlamaModel } from '../../src/engine/model.js';
 import { AdamW, linearSchedule } from '../../src/engine/optim.js';
 import { type TensorMap, gaussian } from '../../src/engine/params.js';
-import { readSafetensors, writeSafetensors } from '../../src/engine/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../../src/engine/formats/safetensors.js';
 import { randomExamples, randomModel, tinyConfig } from './helpers.js';
 import { relativeError } from '../helpers/relative-error.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Rng } from '../../src/core/rng.js';
-import { saveCheckpoint } from '../../src/engine/checkpoint.js';
-import { buildClosedVocabularyTokenizer } from '../../src/engine/closed-vocabulary.js';
+import { saveCheckpoint } from '../../src/engine/formats/checkpoint.js';
+import { buildClosedVocabularyTokenizer } from '../../src/engine/tokenizers/closed-vocabulary.js';
 import { type LlamaConfigInput, parseLlamaConfig } from '../../src/engine/config.js';
 import { getKernels } from '../../src/engine/kernels/index.js';
 import { LlamaModel } from '../../src/engine/model.js';

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { W2sError } from '../../src/errors.js';
-import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/engine/formats/checkpoint.js';
 import { portableKernels } from '../../src/engine/kernels/portable.js';
 import { LoraAdapter } from '../../src/engine/lora.js';
 import { LlamaModel } from '../../src/engine/model.js';
-import { readSafetensors, writeSafetensors } from '../../src/engine/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../../src/engine/formats/safetensors.js';
 import { type StepInfo, evaluateLoss, train } from '../../src/engine/train.js';
 import { lossAndGrads, randomExamples, randomModel, tinyConfig } from './helpers.js';
 

@@ -2,7 +2,7 @@
 // measured (SYNTHETIC-NOTES.md: ceiling ~0.65-0.80, weak ~0.5). `world-judgement` has a ceiling below its weak model,
 // so its PGR is undefined. Means, intervals and comparisons are computed here from the per-seed accuracies, as the
 // pipeline does, so the fixture is internally consistent.
-import type { Comparison, MethodName, MethodResult, RunResults, TaskResults, WeakLabelDiagnostics } from '../../src/pipeline/results.js';
+import type { Comparison, MethodName, MethodResult, RunResults, TaskResults, WeakLabelDiagnostics } from '../../src/run/results.js';
 
 export const SEEDS = [11, 12, 13];
 
@@ -86,7 +86,7 @@ const WORLD_JUDGEMENT: PerSeed = {
   consistent: { acc: [0.664, 0.669, 0.666], rows: 1200 },
 };
 
-// Entropy values of N = 5 answers (PAPER.md reference facts), with counts falling in accuracy as entropy rises.
+// Entropy values of N = 5 answers (docs/method.md, Sec. 4.2), with counts falling in accuracy as entropy rises.
 const MC_DIAGNOSTICS: WeakLabelDiagnostics = {
   tau: 0.673,
   kept_questions: 412,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import type { ParaphraseProvider } from '../../src/core/variations.js';
-import { loadRecords } from '../../src/data/records.js';
+import { loadRecords } from '../../src/datasets/records.js';
 import { gsm8kGold, gsm8kTask, type Gsm8kRecord } from '../../src/tasks/gsm8k.js';
 import { FIXTURES, expectBadInput, rowAt } from './helpers.js';
 

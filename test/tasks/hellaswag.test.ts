@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { loadRecords } from '../../src/data/records.js';
+import { loadRecords } from '../../src/datasets/records.js';
 import { hellaswagTask, type HellaSwagRecord } from '../../src/tasks/hellaswag.js';
 import { FIXTURES, expectBadInput, rowAt } from './helpers.js';
 

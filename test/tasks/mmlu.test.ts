@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { loadRecords } from '../../src/data/records.js';
+import { loadRecords } from '../../src/datasets/records.js';
 import { mmluTask, type MmluRecord } from '../../src/tasks/mmlu.js';
 import { FIXTURES, expectBadInput, rowAt } from './helpers.js';
 

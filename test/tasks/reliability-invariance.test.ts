@@ -1,10 +1,10 @@
 // The same underlying answers give the same reliability whatever option orders the variations showed: the weak model
-// answers with letters, each variation's letters map back through its own order to option contents (PAPER.md App. A).
+// answers with letters, each variation's letters map back through its own order to option contents (docs/method.md App. A).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { answerDistribution, entropy, reliabilityScores } from '../../src/core/reliability.js';
 import { Rng } from '../../src/core/rng.js';
-import { loadRecords } from '../../src/data/records.js';
+import { loadRecords } from '../../src/datasets/records.js';
 import { getTask } from '../../src/tasks/registry.js';
 import { FIXTURES } from './helpers.js';
 

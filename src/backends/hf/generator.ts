@@ -1,7 +1,7 @@
 // Generation with a Hugging Face model: one long-lived `python -m w2s_hf generate` process per model; requests go to its
 // stdin with an id, answers come back by id in any order, and the sidecar batches the requests that are waiting.
 import { EXIT_FAILURE, W2sError } from '../../errors.js';
-import { generationOf, localFailure, type Completion, type CompletionResult, type Decoding, type Generation, type GenerationFailure, type Generator, type GeneratorIdentity } from '../types.js';
+import { generationOf, localFailure, type BulkGenerator, type Completion, type CompletionResult, type Decoding, type Generation, type GenerationFailure, type GeneratorIdentity } from '../types.js';
 import { resolveModelName } from './presets.js';
 import { checkHfEnvironment, pythonCommand, sidecarEnv } from './python.js';
 import { expectMessage, generateAnswer, generateEvent, type GenerateAnswer, type ReadyEvent } from './protocol.js';
@@ -37,7 +37,7 @@ interface Pending {
 }
 
 /** A model served by the Hugging Face sidecar, as a Generator. */
-export class HfGenerator implements Generator {
+export class HfGenerator implements BulkGenerator {
   readonly identity: GeneratorIdentity;
   readonly concurrency: number;
   private readonly pending = new Map<string, Pending>();

@@ -1,4 +1,4 @@
-// The paper's models by short name (PAPER.md, "Experiments": models) and its training defaults (App. C). Only names:
+// The paper's models by short name (docs/method.md, "Training") and its training defaults (App. C). Only names:
 // the weights come from the user's own Hugging Face cache or hub access.
 import { PAPER_LORA } from '../../engine/lora.js';
 import type { SftSettings } from '../types.js';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SftRow } from '../../core/types.js';
-import { sftRowsText } from '../../data/sft-rows.js';
+import { sftRowsText } from '../../io/sft-rows.js';
 import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
 import type { ModelRef, SftOutcome, SftSettings, Trainer, TrainControl } from '../types.js';
 import { resolveModelName } from './presets.js';

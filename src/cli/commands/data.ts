@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
-import { cacheDirFromEnv, fetchTask, hubSettings, taskFiles, type DownloadProgress, type HubSettings, type TaskSelection } from '../../data/hub.js';
-import { HUB_SOURCES, hubSource } from '../../data/hub-sources.js';
-import { writeFileAtomically } from '../../pipeline/atomic-file.js';
-import { goldSftRows } from '../../pipeline/gold-rows.js';
-import { sftRowsText } from '../../data/sft-rows.js';
-import { loadSplitRecords } from '../../pipeline/split-records.js';
+import { cacheDirFromEnv, fetchTask, hubSettings, taskFiles, type HubSettings, type TaskSelection } from '../../hub/download.js';
+import { HUB_SOURCES, hubSource } from '../../hub/sources.js';
+import { writeFileAtomically } from '../../io/atomic.js';
+import { goldSftRows } from '../../datasets/gold-rows.js';
+import { sftRowsText } from '../../io/sft-rows.js';
+import { loadSplitRecords } from '../../datasets/split-records.js';
 import { getTask, TASK_NAMES } from '../../tasks/registry.js';
+import { byteProgress } from '../progress.js';
 
 interface DataFlags {
   revision?: string;
@@ -148,56 +148,4 @@ async function isFile(path: string): Promise<boolean> {
     (info) => info.isFile(),
     () => false,
   );
-}
-
-/** A byte progress bar per file (size, rate, ETA) on `stream` when it is a terminal; nothing otherwise. */
-export function byteProgress(stream: NodeJS.WriteStream = process.stderr): DownloadProgress | undefined {
-  if (!stream.isTTY) return undefined;
-  let bar: cliProgress.SingleBar | undefined;
-  let startedAt = 0;
-  let base = 0;
-  let value = 0;
-  let total: number | undefined;
-  const payload = () => {
-    const seconds = (Date.now() - startedAt) / 1000;
-    return {
-      got: formatBytes(value),
-      size: total === undefined ? '?' : formatBytes(total),
-      rate: `${formatBytes(seconds > 0 ? (value - base) / seconds : 0)}/s`,
-    };
-  };
-  return {
-    start(label, size, done) {
-      total = size;
-      startedAt = Date.now();
-      base = value = done;
-      const format =
-        size === undefined
-          ? `${label} {got} | {rate}`
-          : `${label} [{bar}] {percentage}% | {got} / {size} | {rate} | ETA {eta_formatted}`;
-      bar = new cliProgress.SingleBar({ format, stream, hideCursor: true }, cliProgress.Presets.shades_classic);
-      bar.start(size ?? 0, done, payload());
-    },
-    advance(bytes) {
-      value += bytes;
-      bar?.update(value, payload());
-    },
-    stop() {
-      bar?.update(value, payload());
-      bar?.stop();
-      bar = undefined;
-    },
-  };
-}
-
-/** Bytes in binary units with one decimal, as download tools print them. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let scaled = bytes;
-  let unit = 0;
-  while (scaled >= 1024 && unit < units.length - 1) {
-    scaled /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(scaled)} B` : `${scaled.toFixed(1)} ${units[unit]}`;
 }

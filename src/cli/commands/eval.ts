@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { pgr, pgrValue } from '../../core/metrics.js';
 import { badInput } from '../../errors.js';
-import type { AnswerLine } from '../../data/answers.js';
-import { writeFileAtomically } from '../../pipeline/atomic-file.js';
-import { testAccuracy, type TestAccuracy } from '../../pipeline/test-accuracy.js';
+import type { AnswerLine } from '../../io/answers.js';
+import { writeFileAtomically } from '../../io/atomic.js';
+import { evalTable } from '../../eval/table.js';
 import { getTask } from '../../tasks/registry.js';
 
 interface EvalFlags {
@@ -40,15 +39,7 @@ export function registerEval(program: Command): void {
         if (at <= 0 || at === spec.length - 1) throw badInput(`expected name=answers, got "${spec}"`, { field: '--strong' });
         return { name: spec.slice(0, at), path: spec.slice(at + 1) };
       });
-      const weak = testAccuracy(flags.weak, parse);
-      const ceiling = flags.ceiling === undefined ? null : testAccuracy(flags.ceiling, parse);
-      const rows: { model: string; result: TestAccuracy; pgr: number | null; pgr_note?: string }[] = [{ model: 'weak', result: weak, pgr: null }];
-      for (const { name, path } of strong) {
-        const result = testAccuracy(path, parse);
-        const gap = ceiling === null ? { defined: false as const, reason: 'undefined: no --ceiling given' } : pgr(weak.accuracy, result.accuracy, ceiling.accuracy);
-        rows.push({ model: name, result, pgr: pgrValue(gap), ...(gap.defined ? {} : { pgr_note: gap.reason }) });
-      }
-      if (ceiling) rows.push({ model: 'ceiling', result: ceiling, pgr: null });
+      const rows = evalTable({ weak: flags.weak, ...(flags.ceiling !== undefined ? { ceiling: flags.ceiling } : {}), strong }, parse);
       const width = Math.max(...rows.map((r) => r.model.length), 5);
       const lines = [`${'model'.padEnd(width)}  accuracy  questions  PGR`];
       for (const r of rows) {

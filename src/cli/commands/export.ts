@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { exportGguf } from '../../engine/gguf-export.js';
+import { exportGguf } from '../../engine/formats/gguf-export.js';
 import { parseFlags } from '../flags.js';
 
 const ggufFlags = z.object({

@@ -1,22 +1,22 @@
 import { resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BACKEND_NAMES, DEFAULT_API_KEY_ENV, type BackendConfig } from '../../backends/create.js';
 import { DEFAULT_RETRY_POLICY } from '../../backends/retry.js';
 import { DEFAULT_DECODING } from '../../backends/types.js';
-import { cacheDirFromEnv } from '../../data/hub.js';
+import { cacheDirFromEnv } from '../../hub/download.js';
 import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
-import { DEFAULT_FAILURE_STOP } from '../../pipeline/failure-stop.js';
-import { runLabel, type LabelConfig, type LabelProgress, type LabelSummary } from '../../pipeline/label.js';
-import { TASK_NAMES } from '../../tasks/registry.js';
+import { DEFAULT_FAILURE_STOP } from '../../label/failure-stop.js';
+import { runLabel, type LabelConfig, type LabelSummary } from '../../label/label.js';
+import { SYNTHETIC_TASK_NAMES, TASK_NAMES } from '../../tasks/registry.js';
 import { parseFlags } from '../flags.js';
+import { labelProgressBar } from '../progress.js';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 const count = z.coerce.number().int().min(1);
 const labelFlags = z.object({
-  task: z.enum(TASK_NAMES),
+  task: z.enum([...TASK_NAMES, ...SYNTHETIC_TASK_NAMES]),
   split: z.enum(['train', 'val', 'test']),
   backend: z.enum(BACKEND_NAMES),
   model: z.string().min(1),
@@ -59,7 +59,7 @@ export function registerLabel(program: Command): void {
   program
     .command('label')
     .description("ask a weak supervisor every question of a task's split under N prompt variations and write answers.jsonl")
-    .requiredOption('--task <name>', `one of: ${TASK_NAMES.join(', ')}`)
+    .requiredOption('--task <name>', `one of: ${TASK_NAMES.join(', ')}; or a synthetic family (${SYNTHETIC_TASK_NAMES.join(', ')}) with its split records given by --data`)
     .option('--split <name>', 'train, val or test (the paper labels val)', 'val')
     .option(
       '--backend <name>',
@@ -117,7 +117,7 @@ export function registerLabel(program: Command): void {
       const interrupt = new AbortController();
       const onSigint = (): void => interrupt.abort();
       process.once('SIGINT', onSigint);
-      const progress = progressBar();
+      const progress = labelProgressBar();
       let summary: LabelSummary;
       try {
         summary = await runLabel({ ...config, signal: interrupt.signal, onProgress: progress?.update });
@@ -204,45 +204,6 @@ function withAdapter(config: BackendConfig, adapter: string | undefined): Backen
   if (adapter === undefined) return config;
   if (config.backend === 'builtin' || config.backend === 'hf') return { ...config, adapter };
   throw badInput(`--adapter is for the builtin and hf backends, not ${config.backend}`, { field: '--adapter' });
-}
-
-/** A bar per stage on stderr when it is a terminal (requests done, rate, ETA, cache hits, retries, failures). */
-function progressBar(stream: NodeJS.WriteStream = process.stderr): { update: (p: LabelProgress) => void; stop: () => void } | undefined {
-  if (!stream.isTTY) return undefined;
-  let bar: cliProgress.SingleBar | undefined;
-  let stage: LabelProgress['stage'] | undefined;
-  let startedAt = 0;
-  let startDone = 0;
-  return {
-    update(p) {
-      if (p.stage !== stage) {
-        bar?.stop();
-        stage = p.stage;
-        startedAt = performance.now();
-        startDone = p.done;
-        bar = new cliProgress.SingleBar(
-          {
-            format: `${p.stage === 'label' ? 'labels' : 'paraphrases'} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted} | from store {hits} | retries {retries} | failed {failures}`,
-            stream,
-            hideCursor: true,
-            etaBuffer: 200,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(p.total, p.done, { rate: '0', hits: 0, retries: 0, failures: 0 });
-      }
-      const seconds = (performance.now() - startedAt) / 1000;
-      bar?.update(p.done, {
-        rate: seconds > 0 ? ((p.done - startDone) / seconds).toFixed(1) : '0',
-        hits: p.tally.cacheHits,
-        retries: p.tally.retries,
-        failures: p.tally.failures,
-      });
-    },
-    stop() {
-      bar?.stop();
-    },
-  };
 }
 
 function formatSummary(s: LabelSummary, out: string): string {

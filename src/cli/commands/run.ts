@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { MODEL_PAIRS } from '../../backends/hf/presets.js';
 import { badInput } from '../../errors.js';
-import { runExperiment } from '../../pipeline/experiment.js';
-import { openRunDir, writeResults } from '../../pipeline/run-dir.js';
-import { parseRunConfig, readRunConfigFile, runConfigSchema, type RunConfigInput } from '../../pipeline/run-config.js';
+import { runExperiment } from '../../run/experiment.js';
+import { openRunDir, writeResults } from '../../run/run-dir.js';
+import { parseRunConfig, readRunConfigFile, runConfigSchema, type RunConfigInput } from '../../run/config.js';
 import { summaryTable } from '../../report/terminal.js';
 import { writeReport } from '../../report/write.js';
-import { StageProgress } from '../stage-progress.js';
-import { VERSION } from '../version.js';
+import { StageProgress } from '../progress.js';
+import { VERSION } from '../../version.js';
 
 interface RunFlags {
   out?: string;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
 import { DEFAULT_TAU_PERCENTILE, DEFAULT_TEMPERATURE } from '../../core/reliability.js';
 import { PAPER_METHODS, SELECTION_METHODS, isSelectionMethod, type SelectionMethod } from '../../core/selection.js';
-import { score, type ScoreOptions, type ScoreSummary } from '../../pipeline/score.js';
+import { score, type ScoreOptions, type ScoreSummary } from '../../score/score.js';
 import { getTask } from '../../tasks/registry.js';
 import { progressReporter } from '../progress.js';
 import { parseFlags } from '../flags.js';

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -8,11 +8,12 @@ import { ACCELERATE_CONFIGS, accelerateConfigFile } from '../../backends/hf/trai
 import { HfTrainer, modelLocation } from '../../backends/hf/trainer.js';
 import type { ModelRef, SftSettings, Trainer } from '../../backends/types.js';
 import type { SftRow } from '../../core/types.js';
-import { readSftRows } from '../../data/sft-rows.js';
+import { readSftRows } from '../../io/sft-rows.js';
 import { LORA_TARGETS, PAPER_LORA, type LoraConfig, type LoraTarget } from '../../engine/lora.js';
 import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
-import { StageProgress } from '../stage-progress.js';
+import { StageProgress } from '../progress.js';
 import { flagName, parseFlags } from '../flags.js';
+import { moveDirIntoPlace } from '../../io/atomic.js';
 
 const positiveInt = z.coerce.number().int().min(1);
 const trainFlags = z.object({
@@ -50,7 +51,7 @@ export function registerTrain(program: Command): void {
   const lora = PAPER_SFT.lora ?? PAPER_LORA;
   program
     .command('train')
-    .description('fine-tune a model on SFT rows (completion-only CLM loss, per-row weights: PAPER.md Eq. 1 and 5) into a LoRA adapter or a checkpoint')
+    .description('fine-tune a model on SFT rows (completion-only CLM loss, per-row weights: docs/method.md Eq. 1 and 5) into a LoRA adapter or a checkpoint')
     .requiredOption('--base <model>', 'the model to fine-tune: a checkpoint folder; with --engine hf also a hub id or a preset (llama2-7b, llama2-13b, mistral-7b, llama3-8b)')
     .requiredOption('--rows <file>', 'SFT rows, JSONL {"id", "prompt", "completion", "weight"} (as `w2s score` writes them)')
     .requiredOption('--out <dir>', 'where the model goes: a PEFT adapter folder (LoRA) or a checkpoint folder (--full), with train.json')
@@ -191,7 +192,7 @@ async function trainInto(trainer: Trainer, base: ModelRef, rows: readonly SftRow
     const lora = settings.lora !== null;
     const model: ModelRef = lora ? { checkpoint: base.checkpoint, adapter: out } : { checkpoint: out };
     writeFileSync(join(stagedModel, 'train.json'), `${JSON.stringify(trainRecord(trainer, flags, base, rows.length, settings, model, outcome.steps, losses, seconds), null, 2)}\n`);
-    moveIntoPlace(stagedModel, out, staging);
+    moveDirIntoPlace(stagedModel, out);
     process.stdout.write(
       `trained ${flags.base} on ${rows.length} rows with the ${trainer.engine} engine: ${outcome.steps} steps, ` +
         `loss ${outcome.firstLoss.toFixed(4)} -> ${outcome.lastLoss.toFixed(4)}, ${seconds.toFixed(1)} s\n` +
@@ -206,12 +207,6 @@ async function trainInto(trainer: Trainer, base: ModelRef, rows: readonly SftRow
     process.off('SIGTERM', onSignal);
     rmSync(staging, { recursive: true, force: true });
   }
-}
-
-/** Renames the finished model onto `out`; a folder already there (--overwrite) is moved aside first, then removed. */
-function moveIntoPlace(model: string, out: string, staging: string): void {
-  if (existsSync(out)) renameSync(out, join(staging, 'previous'));
-  renameSync(model, out);
 }
 
 /** train.json: what was trained, how, and how it went; no environment, nothing secret. */

@@ -1,4 +1,3 @@
-import type { AttentionView } from '../layers/attention.js';
 import type { RopeTable } from '../layers/rope.js';
 
 /**
@@ -93,3 +92,28 @@ export interface Kernels {
 
 /** The matrix product alone: what the TypeScript attention loops need from their kernels. */
 export type Sgemm = Pick<Kernels, 'sgemm'>;
+
+/** One call's attention operands (layers/attention.ts): row-major activations addressed by strides, so nothing is copied. */
+export interface AttentionView {
+  B: number;
+  /** Query positions per sequence in this call. */
+  Tq: number;
+  /** Keys already cached before the first query (0 when the whole sequence is in this call). */
+  past: number;
+  Hq: number;
+  Hkv: number;
+  hd: number;
+  /** Queries: head h of position i of sequence b starts at q[(b * Tq + i) * qLd + h * hd]. */
+  q: Float32Array;
+  qLd: number;
+  /** Keys: head g of position j of sequence b starts at k[kOff + (b * kRows + j) * kLd + g * hd]. */
+  k: Float32Array;
+  kOff: number;
+  kLd: number;
+  kRows: number;
+  /** Values, laid out like the keys (same kLd and kRows). */
+  v: Float32Array;
+  vOff: number;
+  /** Left padding per sequence: keys before padLeft[b] are never attended to. Null for none. */
+  padLeft: Int32Array | null;
+}

@@ -1,35 +1,10 @@
+// Causal grouped-query attention over rotated queries and keys: softmax(Q K^T / sqrt(hd)) V per head, query head h
+// reading key/value head floor(h / (Hq / Hkv)) as Hugging Face's `repeat_kv` does. Every product goes through
+// `Kernels.sgemm` with strides that pick one head out of the row-major activations, so nothing is transposed or copied.
+import type { AttentionView, Sgemm } from '../kernels/types.js';
 import { fastExp } from './fastexp.js';
 
-import type { Sgemm } from '../kernels/types.js';
-
-/**
- * Causal grouped-query attention over rotated queries and keys: softmax(Q K^T / sqrt(hd)) V per head, query head h
- * reading key/value head floor(h / (Hq / Hkv)) as Hugging Face's `repeat_kv` does. Every product goes through
- * `Kernels.sgemm` with strides that pick one head out of the row-major activations, so nothing is transposed or copied.
- */
-export interface AttentionView {
-  B: number;
-  /** Query positions per sequence in this call. */
-  Tq: number;
-  /** Keys already cached before the first query (0 when the whole sequence is in this call). */
-  past: number;
-  Hq: number;
-  Hkv: number;
-  hd: number;
-  /** Queries: head h of position i of sequence b starts at q[(b * Tq + i) * qLd + h * hd]. */
-  q: Float32Array;
-  qLd: number;
-  /** Keys: head g of position j of sequence b starts at k[kOff + (b * kRows + j) * kLd + g * hd]. */
-  k: Float32Array;
-  kOff: number;
-  kLd: number;
-  kRows: number;
-  /** Values, laid out like the keys (same kLd and kRows). */
-  v: Float32Array;
-  vOff: number;
-  /** Left padding per sequence: keys before padLeft[b] are never attended to. Null for none. */
-  padLeft: Int32Array | null;
-}
+export type { AttentionView } from '../kernels/types.js';
 
 /**
  * Query rows are processed in blocks of this many: a block only multiplies against the keys its last row can see,

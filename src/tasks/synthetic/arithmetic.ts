@@ -1,5 +1,5 @@
 // Numeric word problems (like GSM8K): an entity gets or loses things; how many does it have then? The variations are
-// paraphrases (PAPER.md Sec. 4.1): the same problem in the other templates. Each template ends with the problem's
+// paraphrases (docs/method.md Sec. 4.1): the same problem in the other templates. Each template ends with the problem's
 // equation as the corpus states arithmetic ("7 plus 5 is"), because a model this small does not learn to turn a word
 // problem into the fact it knows (measured: a weak model answered 0.20 of problems whose fact it had read and 0.19
 // of the others). Sums are written in either operand order, and the two orders are separate facts of the corpus, so

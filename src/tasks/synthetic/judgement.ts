@@ -1,5 +1,5 @@
 // Binary judgement (like ETHICS): is what one entity does to another right or wrong, by the other's customs? The
-// two label words are shown in the record's order; the variation swaps them (N = 2, PAPER.md Sec. 4.1).
+// two label words are shown in the record's order; the variation swaps them (N = 2, docs/method.md Sec. 4.1).
 import { z } from 'zod';
 import { labelWordOrders } from '../../core/variations.js';
 import { badInput } from '../../errors.js';

@@ -4,7 +4,7 @@ import type { LlamaConfig } from '../../engine/config.js';
 import { parseLlamaConfig } from '../../engine/config.js';
 import type { Kernels } from '../../engine/kernels/types.js';
 import { LlamaModel } from '../../engine/model.js';
-import type { HfTokenizer } from '../../engine/tokenizer.js';
+import type { HfTokenizer } from '../../engine/tokenizers/tokenizer.js';
 import { sftExamples } from '../../engine/sft-encoding.js';
 import { type StepInfo, type TrainOptions, train } from '../../engine/train.js';
 import { type BaseRole, worldCorpus } from './corpus.js';

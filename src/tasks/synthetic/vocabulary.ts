@@ -1,8 +1,8 @@
 // The closed vocabulary of a world: every word its corpus, prompts and answers can contain, so that the tokenizer
 // gives each word one token and sequences stay as short as the text.
 import { Rng } from '../../core/rng.js';
-import { buildClosedVocabularyTokenizer } from '../../engine/closed-vocabulary.js';
-import type { HfTokenizer } from '../../engine/tokenizer.js';
+import { buildClosedVocabularyTokenizer } from '../../engine/tokenizers/closed-vocabulary.js';
+import type { HfTokenizer } from '../../engine/tokenizers/tokenizer.js';
 import { allFamilies } from './families.js';
 import { LETTERS } from '../multiple-choice.js';
 import { ARITHMETIC_TEMPLATES, type ArithmeticRecord, arithmeticPrompt, arithmeticQuestion } from './arithmetic.js';

@@ -2,11 +2,11 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
-import { loadCheckpoint, saveCheckpoint } from '../../../src/engine/checkpoint.js';
-import { buildClosedVocabularyTokenizer } from '../../../src/engine/closed-vocabulary.js';
+import { loadCheckpoint, saveCheckpoint } from '../../../src/engine/formats/checkpoint.js';
+import { buildClosedVocabularyTokenizer } from '../../../src/engine/tokenizers/closed-vocabulary.js';
 import { type LlamaConfig, parseLlamaConfig } from '../../../src/engine/config.js';
 import { initParameters, paramLayout, tensorViews, type TensorMap } from '../../../src/engine/params.js';
-import { readSafetensorsHeader, writeSafetensors } from '../../../src/engine/safetensors.js';
+import { readSafetensorsHeader, writeSafetensors } from '../../../src/engine/formats/safetensors.js';
 import { expectBadInput, expected, FIXTURES, float32Digest, tempDir } from './helpers.js';
 
 const WORDS = ['is', 'the', 'wug', 'blue', 'red', 'yes', 'no', 'Question', 'Answer', ':', '?'];

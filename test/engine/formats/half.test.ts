@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bf16ToF32, f16ToF32, f32ToBf16 } from '../../../src/engine/half.js';
+import { bf16ToF32, f16ToF32, f32ToBf16 } from '../../../src/engine/formats/half.js';
 
 const bitsOf = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
 const floatOf = (bits: number): number => new Float32Array(new Uint32Array([bits]).buffer)[0]!;

@@ -2,12 +2,12 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
-import { readCheckpointConfig } from '../../../src/engine/checkpoint.js';
+import { readCheckpointConfig } from '../../../src/engine/formats/checkpoint.js';
 import { parseLlamaConfig } from '../../../src/engine/config.js';
 import { gaussian, type TensorMap } from '../../../src/engine/params.js';
 import type { LoraConfig } from '../../../src/engine/lora.js';
-import { loadAdapter, loraParamShapes, peftParamName, saveAdapter } from '../../../src/engine/peft.js';
-import { writeSafetensors } from '../../../src/engine/safetensors.js';
+import { loadAdapter, loraParamShapes, peftParamName, saveAdapter } from '../../../src/engine/formats/peft.js';
+import { writeSafetensors } from '../../../src/engine/formats/safetensors.js';
 import { expectBadInput, expected, FIXTURES, float32Digest, tempDir } from './helpers.js';
 
 const MODEL = parseLlamaConfig({

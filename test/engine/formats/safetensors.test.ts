@@ -1,9 +1,9 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { f32ToBf16 } from '../../../src/engine/half.js';
+import { f32ToBf16 } from '../../../src/engine/formats/half.js';
 import type { TensorMap } from '../../../src/engine/params.js';
-import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../../../src/engine/safetensors.js';
+import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../../../src/engine/formats/safetensors.js';
 import { W2sError } from '../../../src/errors.js';
 import { expected, FIXTURES, float32Digest, rawSafetensors, tempDir } from './helpers.js';
 

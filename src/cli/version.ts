@@ -1,4 +1,0 @@
-import { readFileSync } from 'node:fs';
-
-/** The package's version, read from package.json so it is stated once. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

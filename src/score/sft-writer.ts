@@ -1,0 +1,272 @@
+// Pass 2 of `w2s score`: reads the answers again and writes each method's SFT rows, {"id", "prompt", "completion",
+// "weight"} (docs/contracts.md), byte for byte as JSON.stringify would, copying the raw JSON bytes of id, prompt and output
+// when they are already in JSON.stringify's form. The decisions are rowDecision's (core/selection.ts).
+import { completionSource, rowDecision, type RenderAnswer, type RowFacts, type SelectionMethod, type SelectionOptions } from '../core/selection.js';
+import type { AnswerRecord } from '../core/types.js';
+import { AnswerRow, Bytes, ID, OUTPUT, PROMPT, type AnswerReaderOptions } from '../io/answers.js';
+import { Arena, ByteWriter, copyBytes, moveBytes } from '../io/byte-writer.js';
+import { canonicalBytes } from '../io/json-bytes.js';
+import { IoThread } from '../io/io-thread.js';
+import { READ_CHUNK_BYTES } from '../io/lines.js';
+import { hasBit, type CountPattern, type ScorePlan } from './plan.js';
+import { NULL_CODE, type RowKeys } from './tally.js';
+
+/** Facts of a row as bits, to look decisions up in a table per method. */
+const VARIANT0 = 1;
+const TRAINABLE = 2;
+const IN_FILTER_POOL = 4;
+const DRAWN_FILTER = 8;
+const DRAWN_REWEIGHT = 16;
+const KEPT = 32;
+const HAS_GOLD = 64;
+const HAS_MAJORITY = 128;
+const IN_RANDOM_SUBSET = 256;
+const HAS_VARIANT0_ANSWER = 512;
+const TAKE_ONE = 1;
+const TAKE_RELIABILITY = 2;
+
+/** Every method's decision for every combination of facts. */
+function decisionTable(method: SelectionMethod): Uint8Array {
+  const table = new Uint8Array(1024);
+  for (let mask = 0; mask < 1024; mask++) {
+    const facts: RowFacts = {
+      variant0: (mask & VARIANT0) !== 0,
+      trainable: (mask & TRAINABLE) !== 0,
+      inFilterPool: (mask & IN_FILTER_POOL) !== 0,
+      drawnFilter: (mask & DRAWN_FILTER) !== 0,
+      drawnReweight: (mask & DRAWN_REWEIGHT) !== 0,
+      kept: (mask & KEPT) !== 0,
+      hasGold: (mask & HAS_GOLD) !== 0,
+      hasMajority: (mask & HAS_MAJORITY) !== 0,
+      inRandomSubset: (mask & IN_RANDOM_SUBSET) !== 0,
+      hasVariant0Answer: (mask & HAS_VARIANT0_ANSWER) !== 0,
+    };
+    const decision = rowDecision(method, facts);
+    table[mask] = decision === 'one' ? TAKE_ONE : decision === 'reliability' ? TAKE_RELIABILITY : 0;
+  }
+  return table;
+}
+
+type Source = ReturnType<typeof completionSource>;
+
+interface MethodOutput {
+  method: SelectionMethod;
+  decisions: Uint8Array;
+  source: Source;
+  out: ByteWriter;
+  rows: number;
+}
+
+const ID_OPEN = Buffer.from('{"id":"');
+const PROMPT_OPEN = Buffer.from('","prompt":"');
+const COMPLETION_OPEN = Buffer.from('","completion":"');
+const weightPiece = (weight: number): Buffer => Buffer.from(`","weight":${weight}}\n`);
+const BUFFER_BYTES = 1 << 20;
+
+/** Writes the SFT rows of `methods` from the rows of an answers file, in row order; returns each method's row count. */
+export class SftWriter {
+  /** Where pass 2 reads the file into: inside the arena, so that copying from it is cheap. */
+  private readonly readBuffer: Buffer;
+  private readonly outputs: MethodOutput[];
+  /** The methods that take a row with given facts (a bit mask), in method order. */
+  private readonly takers: MethodOutput[][];
+  /** The facts of each question (KEPT | HAS_GOLD | HAS_MAJORITY | IN_RANDOM_SUBSET | HAS_VARIANT0_ANSWER). */
+  private readonly questionFacts: Uint16Array;
+  /**
+   * The end of each row, its weight and closing brace, as arena[start, end): weightAt[0] for weight 1, weightAt[1] for
+   * 0, then S_prob of each class of each pattern (pattern p's classes from weightIndex[p]).
+   */
+  private readonly weightAt: Int32Array;
+  private readonly weightIndex: Int32Array;
+  private readonly readAt: number;
+  /** The thread that reads the input ahead and writes the output buffers, when there is one. */
+  private readonly io: IoThread | null;
+  private filterPosition = 0;
+  private reweightPosition = 0;
+  private readonly id = new Bytes();
+  private readonly prompt = new Bytes();
+  private readonly output = new Bytes();
+  private readonly completion = new Bytes();
+
+  constructor(
+    private readonly plan: ScorePlan,
+    private readonly keys: RowKeys,
+    methods: readonly SelectionMethod[],
+    options: SelectionOptions,
+    pathOf: (method: SelectionMethod) => string,
+    private readonly render: RenderAnswer | undefined,
+    ioThread: boolean,
+  ) {
+    const pieces = [weightPiece(1), weightPiece(0), ...plan.patterns.flatMap((p: CountPattern) => p.scores.map(weightPiece))];
+    const threaded = ioThread && IoThread.available();
+    // With an I/O thread, the read buffer is two chunks: one read ahead while the other is scanned.
+    const readBytes = READ_CHUNK_BYTES * (threaded ? 2 : 1);
+    const arena = new Arena(readBytes + Arena.sizeOf(pieces) + methods.length * ByteWriter.regions(threaded) * BUFFER_BYTES);
+    this.readAt = arena.reserve(readBytes);
+    this.readBuffer = arena.bytes.subarray(this.readAt, this.readAt + readBytes);
+    this.weightAt = arena.constants(pieces);
+    this.weightIndex = new Int32Array(plan.patterns.length);
+    let next = 2;
+    plan.patterns.forEach((p, i) => {
+      this.weightIndex[i] = next;
+      next += p.scores.length;
+    });
+    this.io = threaded ? IoThread.start(arena.bytes) : null;
+    this.outputs = [];
+    try {
+      for (const method of methods) {
+        const out = new ByteWriter(pathOf(method), arena, BUFFER_BYTES, this.io);
+        this.outputs.push({ method, decisions: decisionTable(method), source: completionSource(method, options.completion), out, rows: 0 });
+      }
+    } catch (error) {
+      this.abandon();
+      throw error;
+    }
+    this.takers = Array.from({ length: 1024 }, (_, mask) => this.outputs.filter((o) => o.decisions[mask] !== 0));
+    this.questionFacts = new Uint16Array(plan.questions);
+    for (let q = 0; q < plan.questions; q++) {
+      let facts = 0;
+      if (plan.kept[q] === 1) facts |= KEPT;
+      if ((plan.gold[q] as number) > NULL_CODE) facts |= HAS_GOLD;
+      if ((plan.majority[q] as number) > NULL_CODE) facts |= HAS_MAJORITY;
+      if (plan.inRandomSubset[q] === 1) facts |= IN_RANDOM_SUBSET;
+      if ((plan.variant0[q] as number) > NULL_CODE) facts |= HAS_VARIANT0_ANSWER;
+      this.questionFacts[q] = facts;
+    }
+  }
+
+  /** Writes the rows one answer row contributes; `q` is its question and `answer` its answer code. */
+  add(row: AnswerRow, q: number, answer: number): void {
+    const plan = this.plan;
+    let mask = this.questionFacts[q] as number;
+    if (row.variant === 0) mask |= VARIANT0;
+    if (answer !== NULL_CODE) {
+      mask |= TRAINABLE;
+      if (hasBit(plan.reweightDrawn, this.reweightPosition++)) mask |= DRAWN_REWEIGHT;
+      if (mask & KEPT) {
+        mask |= IN_FILTER_POOL;
+        if (hasBit(plan.filterDrawn, this.filterPosition++)) mask |= DRAWN_FILTER;
+      }
+    }
+
+    // The first method to take the row writes it piece by piece; the others copy what they share of it.
+    let previousAt = -1;
+    let previousSource: Source = 'output';
+    let previousWeight = -1;
+    let completionLength = 0;
+    let prefixLength = 0;
+    for (const o of this.takers[mask] as MethodOutput[]) {
+      const decision = o.decisions[mask];
+      if (prefixLength === 0) {
+        row.bytes(ID, this.id);
+        row.bytes(PROMPT, this.prompt);
+        row.bytes(OUTPUT, this.output);
+        prefixLength = ID_OPEN.length + this.id.end - this.id.start + PROMPT_OPEN.length + this.prompt.end - this.prompt.start + COMPLETION_OPEN.length;
+      }
+      const sameCompletion = previousAt >= 0 && o.source === previousSource;
+      const completion = sameCompletion ? null : this.completionBytes(o.source, row, q, answer);
+      if (completion !== null) completionLength = completion.end - completion.start;
+      const weight = decision === TAKE_ONE ? 0 : this.weightOf(q, answer);
+      const weightStart = this.weightAt[weight] as number;
+      const weightEnd = this.weightAt[weight + 1] as number;
+      const out = o.out;
+      const length = prefixLength + completionLength + weightEnd - weightStart;
+      const at = out.room(length);
+      if (at < 0) {
+        this.putPieces(out, completion ?? this.completionBytes(o.source, row, q, answer), weightStart, weightEnd);
+        previousAt = -1;
+      } else {
+        const arena = out.arena;
+        if (sameCompletion && weight === previousWeight) moveBytes(arena, at, previousAt, previousAt + length);
+        else {
+          let p: number;
+          if (previousAt < 0) {
+            p = copyBytes(arena, at, ID_OPEN, 0, ID_OPEN.length);
+            p = this.copy(arena, p, this.id);
+            p = copyBytes(arena, p, PROMPT_OPEN, 0, PROMPT_OPEN.length);
+            p = this.copy(arena, p, this.prompt);
+            p = copyBytes(arena, p, COMPLETION_OPEN, 0, COMPLETION_OPEN.length);
+          } else p = moveBytes(arena, at, previousAt, previousAt + prefixLength);
+          if (completion === null) p = moveBytes(arena, p, previousAt + prefixLength, previousAt + prefixLength + completionLength);
+          else p = this.copy(arena, p, completion);
+          moveBytes(arena, p, weightStart, weightEnd);
+        }
+        out.wrote(length);
+        previousAt = at;
+        previousSource = o.source;
+        previousWeight = weight;
+      }
+      o.rows++;
+    }
+  }
+
+  /** How pass 2 should read the answers: into the read buffer, ahead on the I/O thread when there is one. */
+  readerOptions(): AnswerReaderOptions {
+    return { buffer: this.readBuffer, readAhead: this.io && { io: this.io, base: this.readAt } };
+  }
+
+  /** Copies a field's bytes into the arena: within it when they are in the read buffer. */
+  private copy(arena: Buffer, at: number, bytes: Bytes): number {
+    if (bytes.buffer === this.readBuffer) return moveBytes(arena, at, this.readAt + bytes.start, this.readAt + bytes.end);
+    return copyBytes(arena, at, bytes.buffer, bytes.start, bytes.end);
+  }
+
+  /** A row too long for the buffer, written piece by piece. */
+  private putPieces(out: ByteWriter, completion: Bytes, weightStart: number, weightEnd: number): void {
+    out.putAll(ID_OPEN);
+    out.put(this.id.buffer, this.id.start, this.id.end);
+    out.putAll(PROMPT_OPEN);
+    out.put(this.prompt.buffer, this.prompt.start, this.prompt.end);
+    out.putAll(COMPLETION_OPEN);
+    out.put(completion.buffer, completion.start, completion.end);
+    out.putConstant(weightStart, weightEnd);
+  }
+
+  /** Closes the files after a failure; the output is abandoned. */
+  abandon(): void {
+    for (const o of this.outputs) o.out.discard();
+    this.io?.stop();
+  }
+
+  /** Each method's row count, in method order. */
+  close(): Map<SelectionMethod, number> {
+    try {
+      for (const o of this.outputs) o.out.close();
+    } catch (error) {
+      this.abandon();
+      throw error;
+    }
+    this.io?.stop();
+    return new Map(this.outputs.map((o) => [o.method, o.rows]));
+  }
+
+  /** Which weight piece ends the row: S_prob of the row's answer (Eq. 4), or weight 0 for an answer the question lacks. */
+  private weightOf(q: number, answer: number): number {
+    const plan = this.plan;
+    const first = plan.classStart[q] as number;
+    const last = plan.classStart[q + 1] as number;
+    for (let k = first; k < last; k++) if (plan.classAnswer[k] === answer) return (this.weightIndex[plan.pattern[q] as number] as number) + k - first;
+    return 1;
+  }
+
+  private completionBytes(source: Source, row: AnswerRow, q: number, answer: number): Bytes {
+    if (source === 'output') return this.output;
+    const plan = this.plan;
+    const code = source === 'answer' ? answer : source === 'gold' ? plan.gold[q] : source === 'majority' ? plan.majority[q] : plan.variant0[q];
+    const table = this.keys.answers.table;
+    const entry = (code as number) - 1;
+    const bytes = this.completion;
+    if (this.render === undefined) {
+      bytes.buffer = table.storage;
+      bytes.start = table.startOf(entry);
+      bytes.end = table.endOf(entry);
+    } else {
+      const record = { ...row.record(), answer: answer === NULL_CODE ? null : this.keys.answers.text(answer) } as AnswerRecord;
+      const rendered = canonicalBytes(this.render(this.keys.answers.text(code as number), record));
+      bytes.buffer = rendered;
+      bytes.start = 0;
+      bytes.end = rendered.length;
+    }
+    return bytes;
+  }
+}

@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/backends/hf/python.js';
+import { parseRunConfig, readRunConfigFile } from '../../src/run/config.js';
+
+describe('run configuration', () => {
+  it('reads the shipped GPU example: the paper pair on MMLU with the hf engine under accelerate', () => {
+    const file = join(PACKAGE_ROOT, 'examples', 'run-mmlu-gpu.yaml');
+    const config = parseRunConfig(readRunConfigFile(file), file);
+    expect(config).toMatchObject({ engine: 'hf', hf: { accelerate: 'multi-gpu' }, tasks: ['mmlu'], weak_model: 'llama2-7b', strong_model: 'mistral-7b' });
+    expect(config.methods).toEqual(['naive', 'filter', 'filter-s', 'reweight', 'reweight-s', 'ceiling']);
+  });
+
+  it('defaults to the embedded suite on the built-in engine', () => {
+    expect(parseRunConfig({})).toMatchObject({ suite: 'default', engine: 'builtin', tasks: ['knowledge', 'continuation', 'judgement', 'arithmetic'], data: [] });
+  });
+
+  it('names the field of a bad setting', () => {
+    expect(() => parseRunConfig({ engine: 'tpu' }, 'my.yaml')).toThrow(/my\.yaml, field "engine"/);
+    expect(() => parseRunConfig({ hf: { acelerate: 'multi-gpu' } }, 'my.yaml')).toThrow(/my\.yaml, field "hf"/);
+  });
+});
