@@ -16,7 +16,11 @@ import {
 } from './reliability.js';
 import type { AnswerRecord, SftRow } from './types.js';
 
-/** The paper's methods (Tables 1-2) followed by ours and the two controls. */
+/**
+ * The paper's methods (Tables 1-2), then ours, the two controls (`random`, `consistent`) and the two references of
+ * selection (`random-s`: a random subset of the size and row count of `filter-s`; `oracle`: naive's rows of the questions
+ * whose weak answer is right, the best any selection of naive's rows could do; it needs gold answers).
+ */
 export const SELECTION_METHODS = [
   'naive',
   'filter-s',
@@ -28,6 +32,8 @@ export const SELECTION_METHODS = [
   'majority',
   'random',
   'consistent',
+  'random-s',
+  'oracle',
 ] as const;
 export type SelectionMethod = (typeof SELECTION_METHODS)[number];
 
@@ -76,6 +82,8 @@ export type RenderAnswer = (answer: string, row: AnswerRecord) => string;
 interface QuestionPlan {
   kept: boolean;
   inRandomSubset: boolean;
+  /** The original prompt's answer is the gold answer. */
+  variant0Correct: boolean;
   /** The distinct answers, and S_prob of each (Eq. 4) at the same index. */
   answers: (string | null)[];
   reliability: number[];
@@ -95,8 +103,8 @@ interface SamplePlan {
 export interface SelectionPlan {
   tau: number;
   questions: Map<string, QuestionPlan>;
-  counts: { questions: number; kept: number; naiveRows: number; filterPool: number; reweightPool: number };
-  samples: { 'filter-s': SamplePlan; 'reweight-s': SamplePlan };
+  counts: { questions: number; kept: number; naiveRows: number; filterPool: number; reweightPool: number; randomPool: number };
+  samples: { 'filter-s': SamplePlan; 'reweight-s': SamplePlan; 'random-s': SamplePlan };
   options: SelectionOptions;
 }
 
@@ -107,9 +115,12 @@ export function planSelection(summaries: readonly QuestionSummary[], options: Se
     summaries.map((s) => s.entropy),
     options.tauPercentile,
   );
+  const nonNullOf = (s: QuestionSummary): number => s.dist.classes.reduce((sum, c) => sum + (c.answer === null ? 0 : c.count), 0);
+  // A question none of whose answers could be parsed has entropy 0 but nothing to train on: it is never kept.
+  const keptQuestion = (s: QuestionSummary): boolean => isKept(s.entropy, tau) && nonNullOf(s) > 0;
   const randomSubset = new Set(
     new Rng(options.seed)
-      .sampleIndices(summaries.length, summaries.filter((s) => isKept(s.entropy, tau)).length)
+      .sampleIndices(summaries.length, summaries.filter(keptQuestion).length)
       .map((i) => (summaries[i] as QuestionSummary).id),
   );
   const questions = new Map<string, QuestionPlan>();
@@ -117,19 +128,22 @@ export function planSelection(summaries: readonly QuestionSummary[], options: Se
   let naiveRows = 0;
   let filterPool = 0;
   let reweightPool = 0;
+  let randomPool = 0;
   for (const s of summaries) {
-    const isKeptQuestion = isKept(s.entropy, tau);
+    const isKeptQuestion = keptQuestion(s);
     const scores = reliabilityScores(s.dist, options.temperature);
-    const nonNull = s.dist.classes.reduce((sum, c) => sum + (c.answer === null ? 0 : c.count), 0);
+    const nonNull = nonNullOf(s);
     if (isKeptQuestion) {
       kept++;
       filterPool += nonNull;
     }
     reweightPool += nonNull;
+    if (randomSubset.has(s.id)) randomPool += nonNull;
     if (typeof s.variant0Answer === 'string') naiveRows++;
     questions.set(s.id, {
       kept: isKeptQuestion,
       inRandomSubset: randomSubset.has(s.id),
+      variant0Correct: typeof s.variant0Answer === 'string' && s.variant0Answer === s.gold,
       answers: s.dist.classes.map((c) => c.answer),
       reliability: scores,
       majority: isKeptQuestion ? majorityAnswer(s) : null,
@@ -137,15 +151,21 @@ export function planSelection(summaries: readonly QuestionSummary[], options: Se
       gold: s.gold,
     });
   }
-  const sample = (label: string, poolSize: number): SamplePlan => ({
+  const sample = (label: string, poolSize: number, size: number): SamplePlan => ({
     poolSize,
-    drawn: Rng.derive(options.seed, label).sampleIndices(poolSize, Math.min(poolSize, naiveRows)),
+    drawn: Rng.derive(options.seed, label).sampleIndices(poolSize, Math.min(poolSize, size)),
   });
+  const filterS = sample('filter-s', filterPool, naiveRows);
   return {
     tau,
     questions,
-    counts: { questions: summaries.length, kept, naiveRows, filterPool, reweightPool },
-    samples: { 'filter-s': sample('filter-s', filterPool), 'reweight-s': sample('reweight-s', reweightPool) },
+    counts: { questions: summaries.length, kept, naiveRows, filterPool, reweightPool, randomPool },
+    samples: {
+      'filter-s': filterS,
+      'reweight-s': sample('reweight-s', reweightPool, naiveRows),
+      // As many rows as filter-s has, from the random subset (which has as many questions as filter keeps).
+      'random-s': sample('random-s', randomPool, filterS.drawn.length),
+    },
     options,
   };
 }
@@ -166,6 +186,7 @@ function majorityAnswer(s: QuestionSummary): string | null {
 export class RowSelector {
   private readonly filterSample: SampleCursor;
   private readonly reweightSample: SampleCursor;
+  private readonly randomSample: SampleCursor;
 
   constructor(
     private readonly plan: SelectionPlan,
@@ -174,6 +195,7 @@ export class RowSelector {
   ) {
     this.filterSample = new SampleCursor(plan.samples['filter-s'].drawn);
     this.reweightSample = new SampleCursor(plan.samples['reweight-s'].drawn);
+    this.randomSample = new SampleCursor(plan.samples['random-s'].drawn);
   }
 
   /** Hands `emit` the SFT rows this answer row contributes, per method (at most one per method), in method order. */
@@ -184,17 +206,20 @@ export class RowSelector {
     const inFilterPool = trainable && q.kept;
     const drawnFilter = inFilterPool && this.filterSample.next();
     const drawnReweight = trainable && this.reweightSample.next();
+    const drawnRandom = trainable && q.inRandomSubset && this.randomSample.next();
     const facts: RowFacts = {
       variant0: row.variant === 0,
       trainable,
       inFilterPool,
       drawnFilter,
       drawnReweight,
+      drawnRandom,
       kept: q.kept,
       hasGold: typeof q.gold === 'string',
       hasMajority: q.majority !== null,
       inRandomSubset: q.inRandomSubset,
       hasVariant0Answer: typeof q.variant0Answer === 'string',
+      variant0Correct: q.variant0Correct,
     };
     for (const method of this.methods) {
       const weighted = rowDecision(method, facts);
@@ -230,11 +255,15 @@ export interface RowFacts {
   /** The row's position in the filter (reweight) pool was drawn for `filter-s` (`reweight-s`). */
   drawnFilter: boolean;
   drawnReweight: boolean;
+  /** The row's position in the pool of the random subset's trainable rows was drawn for `random-s`. */
+  drawnRandom: boolean;
   kept: boolean;
   hasGold: boolean;
   hasMajority: boolean;
   inRandomSubset: boolean;
   hasVariant0Answer: boolean;
+  /** The question's original-prompt answer equals its gold answer. */
+  variant0Correct: boolean;
 }
 
 /** Whether a method takes a row, and with which weight: 1 (`one`), S_prob (`reliability`, Eq. 4-5), or not at all. */
@@ -260,6 +289,10 @@ export function rowDecision(method: SelectionMethod, f: RowFacts): 'one' | 'reli
       return f.inRandomSubset && f.trainable ? 'one' : null;
     case 'consistent':
       return f.hasVariant0Answer ? 'one' : null;
+    case 'random-s':
+      return f.drawnRandom ? 'one' : null;
+    case 'oracle':
+      return f.variant0 && f.trainable && f.variant0Correct ? 'one' : null;
   }
 }
 

@@ -8,8 +8,8 @@ import type { Table } from './table.js';
 export const TABLE1_METHODS: readonly MethodName[] = ['weak', 'naive', 'filter-s', 'filter', 'ceiling'];
 /** Rows of Table 2 (reliability re-weighting, Sec. 4.3), in the paper's order. */
 export const TABLE2_METHODS: readonly MethodName[] = ['weak', 'naive', 'reweight-s', 'reweight', 'ceiling'];
-/** Our method and the controls that tell selection from relabelling. */
-export const OURS_AND_CONTROLS: readonly MethodName[] = ['filter-reweight', 'majority', 'random', 'consistent'];
+/** Our method, the controls that tell selection from relabelling, and the references of selection. */
+export const OURS_AND_CONTROLS: readonly MethodName[] = ['filter-reweight', 'majority', 'random', 'consistent', 'random-s', 'oracle'];
 
 /** What each row means, for the legend under the tables (exhaustive: a new method needs its sentence). */
 export const METHOD_DESCRIPTIONS: Readonly<Record<MethodName, string>> = {
@@ -24,6 +24,8 @@ export const METHOD_DESCRIPTIONS: Readonly<Record<MethodName, string>> = {
   majority: 'control: every variation of a kept question trained on its majority answer',
   random: 'control: all rows of a seeded random set of questions as large as filter\'s',
   consistent: 'control: every variation of a question trained on the original prompt\'s answer',
+  'random-s': 'reference: as many rows as filter-s has, from a seeded random set of questions as large as filter\'s',
+  oracle: 'reference: naive\'s rows of the questions whose weak answer is right (the best selection of naive\'s rows)',
 };
 
 // The two ends of the PGR scale: their PGR is 0 and 1 by definition, so the tables do not print it.

@@ -11,7 +11,7 @@ import { FAMILY_NAMES, isFamilyName } from '../tasks/synthetic/family.js';
 import { TASK_NAMES } from '../tasks/registry.js';
 
 /** The methods a run trains by default: the paper's, ours, and the two controls. */
-export const DEFAULT_RUN_METHODS = [...PAPER_METHODS, 'filter-reweight', 'majority', 'random', 'consistent'] as const;
+export const DEFAULT_RUN_METHODS = [...PAPER_METHODS, 'filter-reweight', 'majority', 'random', 'consistent', 'random-s', 'oracle'] as const;
 
 const sftOverrides = z
   .object({

@@ -1,5 +1,6 @@
 // Between the two passes of `w2s score`: each question's distribution (Eq. 2), entropy (Eq. 3) and S_prob (Eq. 4),
-// tau, the kept questions, the majority answers, the `random` subset and the `-s` samples, in flat typed arrays.
+// tau, the kept questions, the majority answers, the `random` subset and the `-s` samples (`random-s` too), in flat
+// typed arrays.
 // The rules are those of planSelection (core/selection.ts); the in-memory selection is the reference the tests hold
 // this to. Entropy and S_prob depend only on a question's counts, so they are computed once per distinct shape.
 import { entropy, isKept, percentileOfCounts, reliabilityScores } from '../core/reliability.js';
@@ -30,10 +31,14 @@ export interface ScorePlan {
   majority: Int32Array;
   variant0: Int32Array;
   gold: Int32Array;
-  counts: { kept: number; naiveRows: number; filterPool: number; reweightPool: number };
-  /** Which positions of the filter (reweight) pool, in row order, `filter-s` (`reweight-s`) draws: bitsets. */
+  counts: { kept: number; naiveRows: number; filterPool: number; reweightPool: number; randomPool: number };
+  /**
+   * Which positions of the filter (reweight, random subset's) pool, in row order, `filter-s` (`reweight-s`, `random-s`)
+   * draws: bitsets.
+   */
   filterDrawn: Uint8Array;
   reweightDrawn: Uint8Array;
+  randomDrawn: Uint8Array;
 }
 
 /** How many of a question's answers are null (unparseable): its classes are answers[first, last) in pattern p's order. */
@@ -82,22 +87,27 @@ export function planScore(tallies: QuestionTallies, options: SelectionOptions): 
 
   const kept = new Uint8Array(questions);
   const majority = new Int32Array(questions);
-  const counts = { kept: 0, naiveRows: 0, filterPool: 0, reweightPool: 0 };
+  const counts = { kept: 0, naiveRows: 0, filterPool: 0, reweightPool: 0, randomPool: 0 };
+  const nonNull = new Int32Array(questions);
   for (let q = 0; q < questions; q++) {
     const p = patterns[pattern[q] as number] as CountPattern;
     const first = classes.start[q] as number;
     const last = classes.start[q + 1] as number;
-    const nonNull = p.n - nullCount(classes.answer, first, last, p);
-    if (isKept(p.entropy, tau)) {
+    nonNull[q] = p.n - nullCount(classes.answer, first, last, p);
+    // A question with no parseable answer has entropy 0 but nothing to train on: never kept (as planSelection).
+    if (isKept(p.entropy, tau) && (nonNull[q] as number) > 0) {
       kept[q] = 1;
       counts.kept++;
-      counts.filterPool += nonNull;
+      counts.filterPool += nonNull[q] as number;
       majority[q] = majorityAnswer(classes.answer, first, last, p, tallies.variant0[q] as number);
     } else majority[q] = NULL_CODE;
-    counts.reweightPool += nonNull;
+    counts.reweightPool += nonNull[q] as number;
     if ((tallies.variant0[q] as number) > NULL_CODE) counts.naiveRows++;
   }
-  const draws = (label: string, pool: number): Uint8Array => sampleBits(Rng.derive(options.seed, label), pool, Math.min(pool, counts.naiveRows));
+  const inRandomSubset = bitsToFlags(sampleBits(new Rng(options.seed), questions, counts.kept), questions);
+  for (let q = 0; q < questions; q++) if (inRandomSubset[q] === 1) counts.randomPool += nonNull[q] as number;
+  const draws = (label: string, pool: number, size: number): Uint8Array => sampleBits(Rng.derive(options.seed, label), pool, Math.min(pool, size));
+  const filterSRows = Math.min(counts.filterPool, counts.naiveRows);
   return {
     questions,
     tau,
@@ -106,13 +116,14 @@ export function planScore(tallies: QuestionTallies, options: SelectionOptions): 
     classStart: classes.start,
     classAnswer: classes.answer,
     kept,
-    inRandomSubset: bitsToFlags(sampleBits(new Rng(options.seed), questions, counts.kept), questions),
+    inRandomSubset,
     majority,
     variant0: tallies.variant0.subarray(0, questions),
     gold: tallies.gold.subarray(0, questions),
     counts,
-    filterDrawn: draws('filter-s', counts.filterPool),
-    reweightDrawn: draws('reweight-s', counts.reweightPool),
+    filterDrawn: draws('filter-s', counts.filterPool, counts.naiveRows),
+    reweightDrawn: draws('reweight-s', counts.reweightPool, counts.naiveRows),
+    randomDrawn: draws('random-s', counts.randomPool, filterSRows),
   };
 }
 

@@ -22,13 +22,16 @@ const HAS_GOLD = 64;
 const HAS_MAJORITY = 128;
 const IN_RANDOM_SUBSET = 256;
 const HAS_VARIANT0_ANSWER = 512;
+const DRAWN_RANDOM = 1024;
+const VARIANT0_CORRECT = 2048;
+const FACT_COMBINATIONS = 4096;
 const TAKE_ONE = 1;
 const TAKE_RELIABILITY = 2;
 
 /** Every method's decision for every combination of facts. */
 function decisionTable(method: SelectionMethod): Uint8Array {
-  const table = new Uint8Array(1024);
-  for (let mask = 0; mask < 1024; mask++) {
+  const table = new Uint8Array(FACT_COMBINATIONS);
+  for (let mask = 0; mask < FACT_COMBINATIONS; mask++) {
     const facts: RowFacts = {
       variant0: (mask & VARIANT0) !== 0,
       trainable: (mask & TRAINABLE) !== 0,
@@ -40,6 +43,8 @@ function decisionTable(method: SelectionMethod): Uint8Array {
       hasMajority: (mask & HAS_MAJORITY) !== 0,
       inRandomSubset: (mask & IN_RANDOM_SUBSET) !== 0,
       hasVariant0Answer: (mask & HAS_VARIANT0_ANSWER) !== 0,
+      drawnRandom: (mask & DRAWN_RANDOM) !== 0,
+      variant0Correct: (mask & VARIANT0_CORRECT) !== 0,
     };
     const decision = rowDecision(method, facts);
     table[mask] = decision === 'one' ? TAKE_ONE : decision === 'reliability' ? TAKE_RELIABILITY : 0;
@@ -83,6 +88,7 @@ export class SftWriter {
   private readonly io: IoThread | null;
   private filterPosition = 0;
   private reweightPosition = 0;
+  private randomPosition = 0;
   private readonly id = new Bytes();
   private readonly prompt = new Bytes();
   private readonly output = new Bytes();
@@ -122,7 +128,7 @@ export class SftWriter {
       this.abandon();
       throw error;
     }
-    this.takers = Array.from({ length: 1024 }, (_, mask) => this.outputs.filter((o) => o.decisions[mask] !== 0));
+    this.takers = Array.from({ length: FACT_COMBINATIONS }, (_, mask) => this.outputs.filter((o) => o.decisions[mask] !== 0));
     this.questionFacts = new Uint16Array(plan.questions);
     for (let q = 0; q < plan.questions; q++) {
       let facts = 0;
@@ -131,6 +137,7 @@ export class SftWriter {
       if ((plan.majority[q] as number) > NULL_CODE) facts |= HAS_MAJORITY;
       if (plan.inRandomSubset[q] === 1) facts |= IN_RANDOM_SUBSET;
       if ((plan.variant0[q] as number) > NULL_CODE) facts |= HAS_VARIANT0_ANSWER;
+      if ((plan.variant0[q] as number) > NULL_CODE && plan.variant0[q] === plan.gold[q]) facts |= VARIANT0_CORRECT;
       this.questionFacts[q] = facts;
     }
   }
@@ -143,6 +150,7 @@ export class SftWriter {
     if (answer !== NULL_CODE) {
       mask |= TRAINABLE;
       if (hasBit(plan.reweightDrawn, this.reweightPosition++)) mask |= DRAWN_REWEIGHT;
+      if (mask & IN_RANDOM_SUBSET && hasBit(plan.randomDrawn, this.randomPosition++)) mask |= DRAWN_RANDOM;
       if (mask & KEPT) {
         mask |= IN_FILTER_POOL;
         if (hasBit(plan.filterDrawn, this.filterPosition++)) mask |= DRAWN_FILTER;

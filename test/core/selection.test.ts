@@ -56,6 +56,35 @@ describe('selection methods', () => {
     expect(seeds.size).toBeGreaterThan(1);
   });
 
+  it('random-s draws as many rows as filter-s has, from the random subset (as many questions as filter keeps), reproducibly', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const options = { ...DEFAULT_SELECTION_OPTIONS, seed };
+      const { plan, rows: out } = selectRows(rows, ['filter-s', 'random', 'random-s'], options);
+      const subset = new Set(out.get('random')?.map((r) => r.id));
+      const drawn = out.get('random-s') ?? [];
+      expect(drawn).toHaveLength(out.get('filter-s')?.length ?? -1);
+      expect(drawn.every((r) => subset.has(r.id))).toBe(true);
+      expect([...plan.questions.values()].filter((q) => q.inRandomSubset)).toHaveLength(plan.counts.kept);
+      expect(selectRows(rows, ['random-s'], options).rows.get('random-s')).toEqual(drawn);
+    }
+  });
+
+  it("oracle keeps naive's rows of the questions whose original-prompt answer is the gold answer", () => {
+    // q1 and q3 answer their gold "a" to the original prompt; q2 answers "a" against gold "b"; q4's is unparseable.
+    expect(run('oracle').rows.get('oracle')).toEqual([
+      { id: 'q1', prompt: 'q1#0', completion: 'out:a', weight: 1 },
+      { id: 'q3', prompt: 'q3#0', completion: 'out:a', weight: 1 },
+    ]);
+  });
+
+  it('never keeps a question none of whose answers could be parsed (its entropy is 0)', () => {
+    const withNulls = [...rows, ...question('q5', [null, null, null, null, null], 'a')];
+    const { plan, rows: out } = selectRows(withNulls, ['filter', 'majority'], DEFAULT_SELECTION_OPTIONS);
+    expect(plan.questions.get('q5')?.kept).toBe(false);
+    expect(plan.counts.kept).toBe(2);
+    expect(out.get('filter')?.some((r) => r.id === 'q5')).toBe(false);
+  });
+
   it('ceiling trains on the gold answer with the original prompt', () => {
     expect(run('ceiling').rows.get('ceiling')?.map((r) => r.completion)).toEqual(['render:a@0', 'render:b@0', 'render:a@0', 'render:c@0']);
   });
