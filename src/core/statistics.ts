@@ -1,4 +1,6 @@
-// Means and confidence intervals over seeds: how the report tells an effect from seed noise.
+// Means and intervals over seeds (t distribution) and over seeds x test questions (a paired bootstrap), and Holm's
+// correction for the many comparisons of a run: how the report tells an effect from noise.
+import type { Rng } from './rng.js';
 
 /** Two-sided 95% critical values of Student's t for 1..30 degrees of freedom (then the normal 1.96). */
 const T_975 = [
@@ -31,4 +33,62 @@ export function pairedDifference(a: readonly number[], b: readonly number[]): { 
   if (a.length !== b.length) throw new RangeError(`pairedDifference: ${a.length} vs ${b.length} values`);
   const { mean: diff, ci } = meanWithInterval(a.map((x, i) => x - (b[i] as number)));
   return { diff, ci, exceedsNoise: ci !== null && (ci[0] > 0 || ci[1] < 0) };
+}
+
+/** Bootstrap replicates of the run's intervals and tests (enough for stable 2.5% and 97.5% quantiles). */
+export const BOOTSTRAP_REPLICATES = 2000;
+
+/** A bootstrap estimate: the observed value, its 95% percentile interval, and a two-sided p-value for "it is 0". */
+export interface BootstrapEstimate {
+  value: number;
+  ci: [number, number];
+  p: number;
+}
+
+/**
+ * Mean over seeds and test questions of `scores[seed][question]` (a method's per-question correctness, or the paired
+ * difference of two methods' correctness), with a two-level bootstrap: every replicate draws seeds with replacement
+ * (when there are several) and, for each drawn seed, test questions with replacement, so the interval holds both the
+ * fine-tuning's variance over seeds and the sampling of the test questions. The questions are the same for every seed
+ * and every method, so a difference stays paired question by question. The p-value is the two-sided bootstrap one,
+ * (1 + replicates on the far side of 0) / (1 + replicates), doubled and capped at 1.
+ */
+export function bootstrapMean(scores: readonly (readonly number[])[], rng: Rng, replicates = BOOTSTRAP_REPLICATES): BootstrapEstimate {
+  const seeds = scores.length;
+  if (seeds === 0) throw new RangeError('bootstrapMean: no seeds');
+  const n = (scores[0] as readonly number[]).length;
+  if (n === 0 || scores.some((s) => s.length !== n)) throw new RangeError('bootstrapMean: every seed needs the same, non-zero number of questions');
+  const value = mean(scores.map((s) => mean(s)));
+  const samples = new Float64Array(replicates);
+  for (let r = 0; r < replicates; r++) {
+    let total = 0;
+    for (let s = 0; s < seeds; s++) {
+      const row = scores[seeds > 1 ? rng.int(seeds) : s] as readonly number[];
+      for (let i = 0; i < n; i++) total += row[rng.int(n)] as number;
+    }
+    samples[r] = total / (seeds * n);
+  }
+  samples.sort();
+  const quantile = (q: number): number => samples[Math.min(replicates - 1, Math.max(0, Math.round(q * (replicates - 1))))] as number;
+  let below = 0;
+  let above = 0;
+  for (const x of samples) {
+    if (x <= 0) below++;
+    if (x >= 0) above++;
+  }
+  const p = Math.min(1, (2 * (1 + Math.min(below, above))) / (1 + replicates));
+  return { value, ci: [quantile(0.025), quantile(0.975)], p };
+}
+
+/** Holm's step-down adjustment of p-values (controls the family-wise error rate); same order as given. */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(({ p, i }, rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[i] = running;
+  });
+  return adjusted;
 }

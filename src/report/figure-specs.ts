@@ -130,3 +130,36 @@ export function riskCoverageFigureSpec(task: string, points: readonly RiskCovera
     },
   };
 }
+
+/**
+ * Each method's difference to naive in test accuracy, a point with its 95% interval (the paired bootstrap over seeds x
+ * test questions); filled when it exceeds the noise after the run's correction. A vertical rule marks 0.
+ */
+export function differenceFigureSpec(task: string, rows: readonly { method: string; diff: number; low: number; high: number; exceeds: boolean }[]): TopLevelSpec {
+  const y = { field: 'method', type: 'nominal' as const, sort: rows.map((r) => r.method), title: null };
+  const values = rows.map((r) => ({ ...r, verdict: r.exceeds ? 'beyond the noise (corrected)' : 'within the noise' }));
+  return {
+    ...BASE,
+    title: `${task}: difference to naive in test accuracy (95% interval)`,
+    width: 360,
+    height: { step: 22 },
+    layer: [
+      { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
+      {
+        data: { values },
+        mark: { type: 'rule' },
+        encoding: { y, x: { field: 'low', type: 'quantitative', title: 'accuracy(method) - accuracy(naive)' }, x2: { field: 'high' } },
+      },
+      {
+        data: { values },
+        mark: { type: 'point', size: 60 },
+        encoding: {
+          y,
+          x: { field: 'diff', type: 'quantitative' },
+          fill: { field: 'verdict', type: 'nominal', scale: { domain: ['beyond the noise (corrected)', 'within the noise'], range: ['#4c78a8', 'white'] }, title: null },
+          stroke: { value: '#4c78a8' },
+        },
+      },
+    ],
+  };
+}

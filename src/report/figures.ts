@@ -2,10 +2,10 @@
 // (SVG needs no canvas, so this runs in plain Node).
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { RunResults, WeakLabelDiagnostics } from '../run/results.js';
-import { entropyFigureSpec, reliabilityFigureSpec, riskCoverageFigureSpec } from './figure-specs.js';
+import type { Comparison, RunResults, TaskResults, WeakLabelDiagnostics } from '../run/results.js';
+import { differenceFigureSpec, entropyFigureSpec, reliabilityFigureSpec, riskCoverageFigureSpec } from './figure-specs.js';
 
-export type FigureKind = 'entropy' | 'reliability' | 'risk-coverage';
+export type FigureKind = 'difference' | 'entropy' | 'reliability' | 'risk-coverage';
 
 /** One rendered figure of one task. */
 export interface Figure {
@@ -50,9 +50,25 @@ export async function taskFigures(task: string, d: WeakLabelDiagnostics): Promis
   ];
 }
 
+/** The methods' differences to naive with their intervals, or nothing when the run has no comparison with naive. */
+export async function differenceFigure(task: string, t: TaskResults): Promise<Figure[]> {
+  const rows = t.comparisons
+    .filter((c: Comparison) => c.baseline === 'naive')
+    .map((c) => ({ method: c.method, diff: c.diff, low: c.ci[0], high: c.ci[1], exceeds: c.exceeds_noise }));
+  if (rows.length === 0) return [];
+  return [
+    {
+      task,
+      kind: 'difference',
+      caption: "Each method's test accuracy minus naive's, with its 95% interval (seeds x test questions); filled: beyond the noise after Holm's correction.",
+      svg: await renderSvg(differenceFigureSpec(task, rows)),
+    },
+  ];
+}
+
 /** Every task's figures, tasks in the order of the results. */
 export async function reportFigures(results: RunResults): Promise<Figure[]> {
   const figures: Figure[] = [];
-  for (const [task, t] of Object.entries(results.tasks)) figures.push(...(await taskFigures(task, t.diagnostics)));
+  for (const [task, t] of Object.entries(results.tasks)) figures.push(...(await differenceFigure(task, t)), ...(await taskFigures(task, t.diagnostics)));
   return figures;
 }

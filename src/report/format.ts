@@ -27,12 +27,11 @@ export function maybeFixed3(value: number | null | undefined): string {
 }
 
 /**
- * Mean accuracy, with the half-width of its 95% interval when there are several seeds ("0.612 ± 0.021").
- * The interval is a t interval around the mean, so half its width is the ± term.
+ * Mean accuracy with the half-width of its 95% interval ("0.612 ± 0.021"; the bootstrap interval over seeds x test
+ * questions is close to symmetric, so half its width is the ± term).
  */
 export function formatAccuracy(result: MethodResult | undefined): string {
   if (result === undefined) return NOT_RUN;
-  if (result.accuracy_ci === null) return fixed3(result.accuracy);
   const [low, high] = result.accuracy_ci;
   return `${fixed3(result.accuracy)} ± ${fixed3((high - low) / 2)}`;
 }
@@ -43,16 +42,16 @@ export function formatPgr(result: MethodResult | undefined): string {
   return result.pgr === null ? PGR_UNDEFINED : fixed3(result.pgr);
 }
 
-/** A 95% interval of a difference, "[-0.005, +0.067]", or the reason there is none. */
-export function formatInterval(ci: [number, number] | null): string {
-  return ci === null ? 'none (one seed)' : `[${signed3(ci[0])}, ${signed3(ci[1])}]`;
+/** A 95% interval of a difference, "[-0.005, +0.067]". */
+export function formatInterval(ci: [number, number]): string {
+  return `[${signed3(ci[0])}, ${signed3(ci[1])}]`;
 }
 
-/** In plain words: does the difference to the baseline exceed the seed noise, and in which direction? */
-export function noiseVerdict(c: Comparison): string {
-  if (c.ci === null) return 'cannot tell: one seed, no interval';
-  if (!c.exceeds_noise) return `no: within seed noise of ${c.baseline}`;
-  return c.diff > 0 ? `yes: above ${c.baseline} beyond seed noise` : `yes: below ${c.baseline} beyond seed noise`;
+/** In plain words: does the difference to the baseline exceed the noise after the correction, and in which direction? */
+export function noiseVerdict(c: Comparison, seeds: number): string {
+  if (seeds < 2) return 'cannot tell: one seed';
+  if (!c.exceeds_noise) return `no: within the noise of ${c.baseline}`;
+  return c.diff > 0 ? `yes: above ${c.baseline}` : `yes: below ${c.baseline}`;
 }
 
 /** A share (0-1) as a whole percentage. */

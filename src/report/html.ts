@@ -55,6 +55,10 @@ export function renderReportHtml(results: RunResults, figures: readonly Figure[]
     '</head>',
     '<body>',
     `<h1>${escapeHtml(title)}</h1>`,
+    '<section id="conclusion"><h2>Conclusion</h2><ul>',
+    ...conclusion(results).map((sentence) => `<li>${escapeHtml(sentence)}</li>`),
+    '</ul></section>',
+    protocol(results),
     runFacts(results),
     '<section id="premise"><h2>Premise diagnostics</h2>',
     diagnostics === undefined ? '' : tableHtml(diagnostics),
@@ -63,9 +67,6 @@ export function renderReportHtml(results: RunResults, figures: readonly Figure[]
     ...methodTables.map(tableHtml),
     methodLegend(),
     '</section>',
-    '<section id="conclusion"><h2>Conclusion</h2><ul>',
-    ...conclusion(results).map((sentence) => `<li>${escapeHtml(sentence)}</li>`),
-    '</ul></section>',
     figuresHtml(figures),
     '</body>',
     '</html>',
@@ -73,10 +74,39 @@ export function renderReportHtml(results: RunResults, figures: readonly Figure[]
   ].join('\n');
 }
 
+/** How the numbers were made: budget and steps, seeds, tau and the kept share, the statistics. */
+function protocol(results: RunResults): string {
+  const fact = (term: string, value: string): string => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`;
+  const budget =
+    results.budget === 'matched'
+      ? "matched: every strong model trains as many optimizer steps as naive does in the recipe's epochs (rows cycled in seeded reshuffles)"
+      : "paper: App. C's fixed epochs for every method, so methods with more rows take more optimizer steps";
+  const steps = Object.entries(results.tasks).map(([task, t]) => {
+    const byMethod = Object.entries(t.methods)
+      .filter(([method]) => method !== 'weak')
+      .map(([method, m]) => `${method} ${Math.round(m?.train_steps ?? 0)}`);
+    return `${task}: ${byMethod.join(', ')}`;
+  });
+  const tau = Object.entries(results.tasks).map(
+    ([task, t]) => `${task}: tau ${t.diagnostics.tau_per_seed.map((x) => x.toFixed(3)).join(' / ')}, kept ${Math.round(t.diagnostics.kept_share * 100)}% of ${t.diagnostics.questions}`,
+  );
+  return [
+    '<section id="protocol"><h2>Protocol</h2><dl class="facts">',
+    fact('Training budget', budget),
+    fact('Optimizer steps (mean over seeds)', steps.join('; ')),
+    fact('Seeds', `${results.seeds.length} (${results.seeds.join(', ')}): each seed fine-tunes every model anew; the world, the splits and the bases stay the same`),
+    fact('tau and kept share (per seed)', tau.join('; ')),
+    fact('Intervals and verdicts', `95% intervals from a paired bootstrap over seeds x test questions (${results.bootstrap_replicates} replicates); verdicts after Holm's correction over every comparison of the run, and only with two seeds or more`),
+    '</dl></section>',
+  ].join('\n');
+}
+
 function runFacts(results: RunResults): string {
   const tasks = Object.entries(results.tasks).map(([task, t]) => `${task} (${t.n_test} test questions)`);
-  const stages = Object.entries(results.timing);
-  const total = stages.reduce((sum, [, seconds]) => sum + seconds, 0);
+  // `total` is the command's wall time; the stages' times are summed over workers that run side by side.
+  const stages = Object.entries(results.timing).filter(([stage]) => stage !== 'total');
+  const workerTime = stages.reduce((sum, [, seconds]) => sum + seconds, 0);
+  const wall = results.timing.total;
   const fact = (term: string, value: string): string => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`;
   const timing = stages.map(([stage, seconds]) => `<tr><th scope="row">${escapeHtml(stage)}</th><td>${seconds.toFixed(1)}</td></tr>`);
   return [
@@ -84,7 +114,8 @@ function runFacts(results: RunResults): string {
     fact('Suite', results.suite),
     fact('Seeds', `${results.seeds.join(', ')} (${results.seeds.length})`),
     fact('Tasks', tasks.join(', ')),
-    fact('Wall time', `${total.toFixed(1)} s, summed over stages, tasks and seeds`),
+    ...(wall !== undefined ? [fact('Wall time', `${wall.toFixed(1)} s`)] : []),
+    fact('Worker time', `${workerTime.toFixed(1)} s, summed over stages, tasks, seeds and the jobs that ran side by side`),
     '</dl>',
     `<table id="timing"><caption>Time per stage</caption><thead><tr><th>Stage</th><th>Seconds</th></tr></thead><tbody>${timing.join('')}</tbody></table>`,
     '</section>',

@@ -74,18 +74,19 @@ export function oursAndControlsTable(results: RunResults): Table {
   return methodTable(results, 'table3-ours-and-controls', 'Our method and controls', OURS_AND_CONTROLS);
 }
 
-/** Each method's difference to its baselines (naive, consistent) over seeds, and whether it exceeds the noise. */
+/** Each method's difference to its baselines (naive, random-s, consistent), and whether it exceeds the noise. */
 export function comparisonsTable(results: RunResults): Table {
   const rows = Object.entries(results.tasks).flatMap(([task, t]) =>
-    t.comparisons.map((c) => [task, c.method, c.baseline, signed3(c.diff), formatInterval(c.ci), noiseVerdict(c)]),
+    t.comparisons.map((c) => [task, c.method, c.baseline, signed3(c.diff), formatInterval(c.ci), c.p.toFixed(4), c.p_adjusted.toFixed(4), noiseVerdict(c, results.seeds.length)]),
   );
   return {
     name: 'table4-comparisons',
-    title: 'Differences to naive and to consistent',
-    header: ['Task', 'Method', 'Baseline', 'Difference', '95% interval', 'Exceeds the noise?'],
+    title: 'Differences to naive, random-s and consistent',
+    header: ['Task', 'Method', 'Baseline', 'Difference', '95% interval', 'p', 'p (Holm)', 'Exceeds the noise?'],
     rows,
     notes: [
-      'Difference = mean over seeds of accuracy(method) - accuracy(baseline), paired by seed; it exceeds the noise when its 95% interval excludes 0.',
+      'Difference = mean over seeds of accuracy(method) - accuracy(baseline), paired by seed and test question; interval and p from a bootstrap over seeds x test questions.',
+      "It exceeds the noise when its p-value after Holm's correction over every comparison of the run is below 0.05, and only with two seeds or more.",
     ],
   };
 }
@@ -95,8 +96,8 @@ export function diagnosticsTable(results: RunResults): Table {
   const rows = Object.entries(results.tasks).map(([task, { diagnostics: d }]) => [
     task,
     String(d.questions),
-    String(d.kept_questions),
-    fixed3(d.tau),
+    `${Number.isInteger(d.kept_questions) ? d.kept_questions : d.kept_questions.toFixed(1)} (${percent(d.kept_share)})`,
+    d.tau_per_seed.map(fixed3).join(' / '),
     maybeFixed3(d.auroc_entropy),
     maybeFixed3(d.auroc_reliability),
     maybeFixed3(d.weak_label_accuracy.all),
@@ -106,12 +107,12 @@ export function diagnosticsTable(results: RunResults): Table {
   ]);
   return {
     name: 'diagnostics',
-    title: 'Premise diagnostics (weak labels on the validation split, first seed)',
+    title: 'Premise diagnostics (weak labels on the validation split, pooled over seeds)',
     header: [
       'Task',
       'Questions',
-      'Kept (S_ent <= tau)',
-      'tau',
+      'Kept (S_ent <= tau), mean over seeds',
+      'tau (per seed)',
       'AUROC (-entropy)',
       'AUROC (S_prob)',
       'Weak-label accuracy, all',

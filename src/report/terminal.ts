@@ -36,7 +36,7 @@ export function summaryTable(results: RunResults): string {
   const rule = widths.map((w) => '-'.repeat(w)).join(GAP);
   const seeds = results.seeds.length;
   const lines = [
-    `${printable(results.suite)}: test accuracy${seeds > 1 ? ` (mean ± half 95% interval, ${seeds} seeds)` : ' (one seed)'} and PGR`,
+    `${printable(results.suite)}: test accuracy (mean ± half 95% interval over ${seeds > 1 ? `${seeds} seeds x test questions` : 'test questions: one seed'}) and PGR`,
     line(header),
     rule,
     ...rows.map(line),

@@ -15,6 +15,7 @@ export interface ReportPaths {
 }
 
 const FIGURE_STEMS: Readonly<Record<FigureKind, string>> = {
+  difference: 'difference-to-naive',
   entropy: 'fig3-entropy',
   reliability: 'fig4-reliability',
   'risk-coverage': 'risk-coverage',

@@ -34,6 +34,10 @@ export const runConfigSchema = z
     seeds: z.number().int().min(1).max(30).default(1).describe('how many seeds (first_seed, first_seed + 1, ...)'),
     first_seed: z.number().int().min(0).default(0).describe('the first seed'),
     methods: z.array(z.enum(SELECTION_METHODS)).min(1).default([...DEFAULT_RUN_METHODS]).describe('selection methods to train strong models with'),
+    budget: z
+      .enum(['matched', 'paper'])
+      .default('matched')
+      .describe("strong SFT length: matched (every method gets naive's optimizer steps at the recipe's epochs, rows cycled in seeded reshuffles) or paper (App. C's fixed epochs per method, so methods with more rows train longer)"),
     temperature: z.number().positive().default(DEFAULT_TEMPERATURE).describe('T of S_prob (Eq. 4)'),
     tau_percentile: z.number().min(0).max(100).default(DEFAULT_TAU_PERCENTILE).describe('tau = this percentile of the entropies (Sec. 4.2)'),
     completion: z.enum(['output', 'answer']).default('output').describe("train on the weak model's raw output (the paper) or its canonical answer"),

@@ -2,22 +2,22 @@
 // weak SFT on train -> weak labels on val under N variations -> reliability and selection -> strong SFT per method
 // -> test accuracy -> PGR. Every stage is recorded in the run directory and skipped when a run resumes.
 import { join } from 'node:path';
-import { pgr, type Pgr } from '../core/metrics.js';
 import { hashString } from '../core/rng.js';
 import { selectRows, type SelectionMethod, type SelectionOptions } from '../core/selection.js';
-import { meanWithInterval, pairedDifference } from '../core/statistics.js';
+import { BOOTSTRAP_REPLICATES } from '../core/statistics.js';
 import type { SftSettings, TrainProgress } from '../backends/types.js';
 import type { SftRecipe } from '../tasks/synthetic/suite.js';
 import { experimentSetup, type TaskPlan } from './plans.js';
 import { goldSftRows } from '../datasets/gold-rows.js';
 import { writeFileAtomically } from '../io/atomic.js';
 import { answersText, readAnswerRecords } from '../io/answers.js';
-import type { Comparison, MethodName, MethodResult, RunResults, TaskResults, WeakLabelDiagnostics } from './results.js';
+import type { RunResults, TaskResults } from './results.js';
 import { runSeeds, type RunConfig } from './config.js';
 import { createRunEngine } from './engines/create.js';
 import { lazyModel, type RunEngine } from './engines/types.js';
 import { StageStore } from './stage-store.js';
-import { accuracyOfOutputs, evaluateAccuracy, labelQuestions, originalPrompts, weakLabelDiagnostics } from './weak-labels.js';
+import { answerTest, labelQuestions, originalPrompts, scoreTestOutputs, type TestOutcome } from './weak-labels.js';
+import { aggregate, correctComparisons, type CellOutcome, type StrongOutcome } from './aggregate.js';
 
 /** What the experiment tells its caller as it goes (progress bars, logs). */
 export interface ExperimentEvents {
@@ -27,29 +27,21 @@ export interface ExperimentEvents {
 
 const SILENT: ExperimentEvents = { progress: () => {} };
 
-function sftSettings(recipe: SftRecipe, seed: number, label: string): SftSettings {
+/** A recipe's SFT settings; `maxSteps` replaces its epochs (a matched budget). */
+function sftSettings(recipe: SftRecipe, seed: number, label: string, maxSteps?: number): SftSettings {
   return {
     learningRate: recipe.learningRate,
     batchSize: recipe.batchSize,
-    epochs: recipe.epochs,
+    ...(maxSteps === undefined ? { epochs: recipe.epochs } : { maxSteps }),
     warmupSteps: recipe.warmupSteps,
     lora: recipe.lora,
     seed: hashString(`${seed}:${label}`),
   };
 }
 
-/** One strong model's outcome, as recorded in the stage store. */
-interface StrongRecord {
-  accuracy: number;
-  n_train_rows: number;
-  seconds: number;
-}
-
-/** One (family, seed) of the experiment. */
-interface CellOutcome {
-  weak: number;
-  strong: Partial<Record<SelectionMethod, StrongRecord>>;
-  diagnostics: WeakLabelDiagnostics;
+/** Optimizer steps of `rows` examples at a recipe's batch size and epochs (as the trainers count them). */
+export function recipeSteps(rows: number, recipe: Pick<SftRecipe, 'batchSize' | 'epochs'>): number {
+  return Math.ceil(recipe.epochs * Math.ceil(rows / recipe.batchSize));
 }
 
 /** Run the whole experiment into `runDir` (resuming what is recorded there) and return its results. */
@@ -78,12 +70,13 @@ export async function runExperiment(runDir: string, config: RunConfig, events: E
       for (const seed of seeds) {
         outcomes.push(await runCell({ runDir, config, plan, seed, store, events, timed, addTime, engine }));
       }
-      tasks[plan.key] = aggregate(outcomes, config.methods, plan.splits.test.length);
+      tasks[plan.key] = aggregate(plan.key, outcomes, config.methods, plan.kind, plan.splits.test.length);
     }
   } finally {
     await engine.close();
   }
-  return { version: 1, suite: setup.label, seeds, tasks, timing };
+  correctComparisons(tasks, seeds.length);
+  return { version: 2, suite: setup.label, seeds, budget: config.budget, bootstrap_replicates: BOOTSTRAP_REPLICATES, tasks, timing };
 }
 
 interface CellContext {
@@ -120,9 +113,17 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
   // run may have recorded both) and closed before the strong models train.
   const answersFile = join(where('labels'), 'answers.jsonl');
   const weakModel = lazyModel(c.engine, weak.value);
-  let weakTest: number;
+  let weakTest: TestOutcome;
   try {
-    weakTest = (await store.once(`${cell}/weak-test`, () => c.timed('evaluate', () => evaluateAccuracy(weakModel.generate, task, splits.test, originals, plan.decoding)))).value;
+    weakTest = (
+      await store.once(`${cell}/weak-test`, () =>
+        c.timed('evaluate', async () => {
+          const scored = scoreTestOutputs(task, splits.test, originals, await answerTest(weakModel.generate, originals, plan.decoding));
+          writeFileAtomically(join(where('labels'), 'test-weak.jsonl'), scored.log);
+          return scored.outcome;
+        }),
+      )
+    ).value;
     c.events.progress(`${label}: weak labels`, 0, 1);
     await store.once(`${cell}/labels`, () =>
       c.timed('label', async () => {
@@ -140,62 +141,34 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
   // 3. Reliability and selection: one SFT set per method.
   const selection: SelectionOptions = { temperature: config.temperature, tauPercentile: config.tau_percentile, seed, completion: config.completion };
   const { summaries, plan: selectionPlan, rows } = selectRows(answers, config.methods, selection, (answer, row) => task.renderAnswer(answer, row));
-  const diagnostics = weakLabelDiagnostics(answers, summaries, selectionPlan, plan.kind);
 
-  // 4. Strong models, one per method, trained side by side in the job pool and evaluated on test.
-  const strong: Partial<Record<SelectionMethod, StrongRecord>> = {};
+  // 4. Strong models, one per method, trained side by side in the job pool and evaluated on test. With a matched
+  // budget every method trains as many optimizer steps as naive does at the recipe's epochs (docs/method.md).
+  const naiveSteps = recipeSteps(selectionPlan.counts.naiveRows, plan.strong.recipe);
+  const maxSteps = config.budget === 'matched' && naiveSteps > 0 ? naiveSteps : undefined;
+  const strong: Partial<Record<SelectionMethod, StrongOutcome>> = {};
   let done = 0;
   c.events.progress(`${label}: strong SFT`, done, config.methods.length);
   await Promise.all(
     config.methods.map(async (method) => {
       const methodRows = rows.get(method) ?? [];
-      const record = await store.once(`${cell}/strong-${method}`, async (): Promise<StrongRecord> => {
+      const record = await store.once(`${cell}/strong-${method}`, async (): Promise<StrongOutcome> => {
         const result = await c.engine.strongJob({
           base: plan.strong.base,
           // A method left with no rows (every answer unparseable) leaves the strong base as it is.
-          ...(methodRows.length > 0 ? { train: { rows: methodRows, settings: sftSettings(plan.strong.recipe, seed, `strong:${method}`), outDir: join(where('models'), method) } } : {}),
+          ...(methodRows.length > 0 ? { train: { rows: methodRows, settings: sftSettings(plan.strong.recipe, seed, `strong:${method}`, maxSteps), outDir: join(where('models'), method) } } : {}),
           prompts: originals.map((v) => v.prompt),
           decoding: plan.decoding,
         }, (step, total) => c.events.progress(`${label}: strong SFT (${method})`, step, total));
         c.addTime('strong SFT', result.trainSeconds);
         c.addTime('evaluate', result.seconds - result.trainSeconds);
-        return { accuracy: accuracyOfOutputs(task, splits.test, originals, result.outputs), n_train_rows: methodRows.length, seconds: result.seconds };
+        const scored = scoreTestOutputs(task, splits.test, originals, result.outputs);
+        writeFileAtomically(join(where('labels'), `test-${method}.jsonl`), scored.log);
+        return { ...scored.outcome, n_train_rows: methodRows.length, train_steps: result.trainSteps, seconds: result.seconds };
       });
       strong[method] = record.value;
       c.events.progress(`${label}: strong SFT`, ++done, config.methods.length);
     }),
   );
-  return { weak: weakTest, strong, diagnostics };
-}
-
-/** Means over seeds, intervals, PGR of the mean accuracies, and the paired comparisons of the report. */
-function aggregate(outcomes: readonly CellOutcome[], methods: readonly SelectionMethod[], nTest: number): TaskResults {
-  const perSeed = (method: MethodName): number[] => outcomes.map((o) => (method === 'weak' ? o.weak : (o.strong[method]?.accuracy ?? NaN)));
-  const weakMean = meanWithInterval(perSeed('weak')).mean;
-  const ceilingMean = methods.includes('ceiling') ? meanWithInterval(perSeed('ceiling')).mean : null;
-  const result: Partial<Record<MethodName, MethodResult>> = {};
-  for (const method of ['weak', ...methods] as MethodName[]) {
-    const values = perSeed(method);
-    const { mean, ci } = meanWithInterval(values);
-    const gap: Pgr = ceilingMean === null ? { defined: false, reason: 'undefined: no ceiling in this run' } : pgr(weakMean, mean, ceilingMean);
-    const rows = method === 'weak' ? 0 : outcomes.reduce((s, o) => s + (o.strong[method as SelectionMethod]?.n_train_rows ?? 0), 0) / outcomes.length;
-    result[method] = {
-      accuracy: mean,
-      accuracy_ci: ci,
-      pgr: gap.defined ? gap.value : null,
-      ...(gap.defined ? {} : { pgr_note: gap.reason }),
-      n_train_rows: rows,
-      per_seed: values,
-    };
-  }
-  const comparisons: Comparison[] = [];
-  for (const baseline of ['naive', 'consistent'] as const) {
-    if (!methods.includes(baseline)) continue;
-    for (const method of methods) {
-      if (method === baseline || method === 'ceiling' || method === 'naive' || method === 'consistent') continue;
-      const d = pairedDifference(perSeed(method), perSeed(baseline));
-      comparisons.push({ method, baseline, diff: d.diff, ci: d.ci, exceeds_noise: d.exceedsNoise });
-    }
-  }
-  return { methods: result, comparisons, diagnostics: (outcomes[0] as CellOutcome).diagnostics, n_test: nTest };
+  return { weak: weakTest, strong, weakLabels: { answers, summaries, plan: selectionPlan } };
 }

@@ -9,33 +9,55 @@ export type MethodName = 'weak' | SelectionMethod;
 export interface MethodResult {
   /** Test accuracy, mean over seeds. */
   accuracy: number;
-  /** 95% confidence interval of the mean accuracy over seeds (t distribution); null with one seed. */
-  accuracy_ci: [number, number] | null;
+  /** 95% interval of the mean accuracy: a bootstrap over seeds x test questions (test questions only with one seed). */
+  accuracy_ci: [number, number];
   /** PGR of the mean accuracies; null when undefined (ceiling <= weak), with the reason in `pgr_note`. */
   pgr: number | null;
   pgr_note?: string;
   /** SFT rows the strong model trained on (mean over seeds; 0 for `weak`). */
   n_train_rows: number;
+  /** Optimizer steps of the strong model's SFT (mean over seeds; 0 for `weak` and for a method left with no rows). */
+  train_steps: number;
+  /**
+   * The paper's methods, when the run has `oracle` and `naive`: (accuracy - naive) / (oracle - naive), the share of the
+   * best selection's gain this method reaches; null when the oracle does not beat naive.
+   */
+  oracle_share?: number | null;
   /** Per-seed accuracies, in the order of `RunResults.seeds`. */
   per_seed: number[];
 }
 
-/** A method's difference to a baseline method, over seeds (paired by seed). */
+/** A method's difference to a baseline method, paired by seed and by test question. */
 export interface Comparison {
   method: MethodName;
   baseline: MethodName;
   /** Mean over seeds of accuracy(method) - accuracy(baseline), in accuracy points (0-1 scale). */
   diff: number;
-  /** 95% confidence interval of the mean difference; null with one seed. */
-  ci: [number, number] | null;
-  /** True when the interval excludes 0. */
+  /** 95% interval of the difference: a paired bootstrap over seeds x test questions (uncorrected). */
+  ci: [number, number];
+  /** Two-sided bootstrap p-value of "no difference", and after the run's correction over all its comparisons. */
+  p: number;
+  p_adjusted: number;
+  /** The multiple-comparison correction `p_adjusted` and `exceeds_noise` use: Holm's, over every comparison of the run. */
+  correction: 'holm';
+  /** p_adjusted < 0.05 and the run has at least two seeds (one seed says nothing of the fine-tuning's variance). */
   exceeds_noise: boolean;
 }
 
-/** Diagnostics of the weak labels of one task (seed of the first run). */
+/** Diagnostics of the weak labels of one task, pooled over every seed of the run (each seed's own tau and plan). */
 export interface WeakLabelDiagnostics {
+  /** tau (Sec. 4.2), mean over seeds, and per seed. */
   tau: number;
+  tau_per_seed: number[];
+  /** Kept questions, mean over seeds, and their share of the questions. */
   kept_questions: number;
+  kept_share: number;
+  /**
+   * Seeds where tau equals the lowest entropy: every question at that entropy is kept, however many, so ties (not the
+   * percentile) decide the kept share.
+   */
+  tau_at_lowest_entropy: number;
+  /** Questions per seed. */
   questions: number;
   /** Fig. 3/5. */
   entropy_bins: EntropyBin[];
@@ -58,10 +80,14 @@ export interface TaskResults {
 }
 
 export interface RunResults {
-  version: 1;
+  version: 2;
   /** The configuration's name (e.g. "default", "control"). */
   suite: string;
   seeds: number[];
+  /** How long strong models trained: `matched` (naive's optimizer steps for every method) or `paper` (fixed epochs). */
+  budget: 'matched' | 'paper';
+  /** Replicates of the bootstrap behind every interval and p-value. */
+  bootstrap_replicates: number;
   tasks: Record<string, TaskResults>;
   /** Wall time in seconds per stage name, summed over tasks and seeds. */
   timing: Record<string, number>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { meanWithInterval, pairedDifference, tCritical95 } from '../../src/core/statistics.js';
+import { Rng } from '../../src/core/rng.js';
+import { bootstrapMean, holmAdjust, meanWithInterval, pairedDifference, tCritical95 } from '../../src/core/statistics.js';
 
 describe('statistics over seeds', () => {
   it('gives the t interval of the mean (scipy: t.interval(.95, 2, loc=2, scale=1/sqrt(3)) = (-0.4843, 4.4843))', () => {
@@ -26,5 +27,37 @@ describe('statistics over seeds', () => {
   it('falls back to the normal quantile for many degrees of freedom', () => {
     expect(tCritical95(1)).toBe(12.706);
     expect(tCritical95(100)).toBe(1.96);
+  });
+});
+
+describe('the bootstrap over seeds x test questions, and Holm', () => {
+  it('finds a constant paired gain exactly, with a p-value at its floor', () => {
+    const diffs = [Array(50).fill(1), Array(50).fill(1)];
+    const e = bootstrapMean(diffs, new Rng(1), 999);
+    expect(e.value).toBe(1);
+    expect(e.ci).toEqual([1, 1]);
+    expect(e.p).toBeCloseTo(2 / 1000, 12);
+  });
+
+  it('gives p = 1 and an interval around 0 for no difference at all', () => {
+    const e = bootstrapMean([[1, -1, 0, 1, -1, 0, 0, 0]], new Rng(2), 999);
+    expect(e.value).toBe(0);
+    expect(e.ci[0]).toBeLessThan(0);
+    expect(e.ci[1]).toBeGreaterThan(0);
+    expect(e.p).toBe(1);
+  });
+
+  it('widens the interval when seeds disagree (their variance counts), and is reproducible from its seed', () => {
+    const agree = [[...Array(40).fill(1), ...Array(60).fill(0)], [...Array(40).fill(1), ...Array(60).fill(0)]];
+    const disagree = [[...Array(10).fill(1), ...Array(90).fill(0)], [...Array(70).fill(1), ...Array(30).fill(0)]];
+    const width = (e: { ci: [number, number] }): number => e.ci[1] - e.ci[0];
+    expect(width(bootstrapMean(disagree, new Rng(3)))).toBeGreaterThan(2 * width(bootstrapMean(agree, new Rng(3))));
+    expect(bootstrapMean(disagree, new Rng(3))).toEqual(bootstrapMean(disagree, new Rng(3)));
+  });
+
+  it("adjusts p-values by Holm's step-down rule (statsmodels multipletests(method='holm'))", () => {
+    const adjusted = holmAdjust([0.01, 0.04, 0.03, 0.005]);
+    [0.03, 0.06, 0.06, 0.02].forEach((p, i) => expect(adjusted[i]).toBeCloseTo(p, 12));
+    expect(holmAdjust([0.5, 0.9])).toEqual([1, 1]);
   });
 });

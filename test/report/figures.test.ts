@@ -87,14 +87,18 @@ describe('reportFigures', () => {
     expect(markItems(parseSvg(reliability?.svg ?? ''), 'cells', 'path')).toHaveLength(0);
   });
 
-  it('renders three figures per task, each a well-formed SVG, and escapes names that look like markup', async () => {
+  it('renders four figures per task (differences to naive, Fig. 3, Fig. 4, risk-coverage), each a well-formed SVG, and escapes names that look like markup', async () => {
     const results = runResults();
     results.tasks['a <b> & "c"'] = results.tasks['world-judgement'] as NonNullable<(typeof results.tasks)[string]>;
     const figures = await reportFigures(results);
     expect(figures.map((f) => `${f.task}/${f.kind}`)).toEqual(
-      ['world-mc', 'world-judgement', 'a <b> & "c"'].flatMap((t) => [`${t}/entropy`, `${t}/reliability`, `${t}/risk-coverage`]),
+      ['world-mc', 'world-judgement', 'a <b> & "c"'].flatMap((t) => [`${t}/difference`, `${t}/entropy`, `${t}/reliability`, `${t}/risk-coverage`]),
     );
     for (const figure of figures) expect(parseSvg(figure.svg).documentElement?.nodeName).toBe('svg');
-    expect(texts(parseSvg(figures[6]?.svg ?? ''))).toContain('a <b> & "c": weak-label correctness by entropy (Fig. 3)');
+    expect(texts(parseSvg(figures[9]?.svg ?? ''))).toContain('a <b> & "c": weak-label correctness by entropy (Fig. 3)');
+    const difference = texts(parseSvg(figures[0]?.svg ?? ''));
+    expect(difference).toContain('world-mc: difference to naive in test accuracy (95% interval)');
+    // One row per method compared with naive.
+    for (const method of ['filter', 'reweight', 'filter-reweight']) expect(difference).toContain(method);
   });
 });

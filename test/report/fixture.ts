@@ -1,7 +1,8 @@
 // A hand-built RunResults for the report tests: two tasks, three seeds, in the ranges the synthetic suite's prototype
 // measured (SYNTHETIC-NOTES.md: ceiling ~0.65-0.80, weak ~0.5). `world-judgement` has a ceiling below its weak model,
 // so its PGR is undefined. Means, intervals and comparisons are computed here from the per-seed accuracies, as the
-// pipeline does, so the fixture is internally consistent.
+// pipeline does, so the fixture is internally consistent (t intervals over seeds stand in for the bootstrap's; a
+// difference whose interval excludes 0 gets a small p-value, the others a large one).
 import type { Comparison, MethodName, MethodResult, RunResults, TaskResults, WeakLabelDiagnostics } from '../../src/run/results.js';
 
 export const SEEDS = [11, 12, 13];
@@ -34,6 +35,7 @@ function methods(perSeed: PerSeed): Partial<Record<MethodName, MethodResult>> {
         accuracy_ci: interval(acc),
         pgr: defined ? (a - weak) / (ceiling - weak) : null,
         n_train_rows: rows,
+        train_steps: name === 'weak' ? 0 : 75,
         per_seed: acc,
       };
       if (!defined) result.pgr_note = `undefined: ceiling (${ceiling.toFixed(4)}) <= weak (${weak.toFixed(4)})`;
@@ -51,7 +53,9 @@ function comparisons(perSeed: PerSeed): Comparison[] {
       if (a === undefined || b === undefined) continue;
       const diffs = a.map((x, i) => x - (b[i] as number));
       const ci = interval(diffs);
-      out.push({ method, baseline, diff: mean(diffs), ci, exceeds_noise: ci[0] > 0 || ci[1] < 0 });
+      const exceeds = ci[0] > 0 || ci[1] < 0;
+      const p = exceeds ? 0.001 : 0.4;
+      out.push({ method, baseline, diff: mean(diffs), ci, p, p_adjusted: Math.min(1, 4 * p), correction: 'holm', exceeds_noise: exceeds });
     }
   }
   return out;
@@ -89,7 +93,10 @@ const WORLD_JUDGEMENT: PerSeed = {
 // Entropy values of N = 5 answers (docs/method.md, Sec. 4.2), with counts falling in accuracy as entropy rises.
 const MC_DIAGNOSTICS: WeakLabelDiagnostics = {
   tau: 0.673,
+  tau_per_seed: [0.673, 0.673, 0.673],
   kept_questions: 412,
+  kept_share: 412 / 800,
+  tau_at_lowest_entropy: 0,
   questions: 800,
   entropy_bins: [
     { low: 0, high: 0, correct: 230, incorrect: 60, accuracy: 230 / 290 },
@@ -132,7 +139,10 @@ const MC_DIAGNOSTICS: WeakLabelDiagnostics = {
 
 const JUDGEMENT_DIAGNOSTICS: WeakLabelDiagnostics = {
   tau: 0,
+  tau_per_seed: [0, 0, 0],
   kept_questions: 470,
+  kept_share: 470 / 600,
+  tau_at_lowest_entropy: 3,
   questions: 600,
   entropy_bins: [
     { low: 0, high: 0, correct: 352, incorrect: 118, accuracy: 352 / 470 },
@@ -166,18 +176,20 @@ function task(perSeed: PerSeed, diagnostics: WeakLabelDiagnostics, nTest: number
 /** A fresh copy each call, so a test may change it freely. */
 export function runResults(): RunResults {
   return {
-    version: 1,
+    version: 2,
     suite: 'default',
     seeds: [...SEEDS],
+    budget: 'matched',
+    bootstrap_replicates: 2000,
     tasks: {
       'world-mc': task(WORLD_MC, structuredClone(MC_DIAGNOSTICS), 800),
       'world-judgement': task(WORLD_JUDGEMENT, structuredClone(JUDGEMENT_DIAGNOSTICS), 600),
     },
-    timing: { pretrain: 41.2, 'weak-sft': 12.5, label: 6.1, 'strong-sft': 96.4, eval: 8.8 },
+    timing: { pretrain: 41.2, 'weak-sft': 12.5, label: 6.1, 'strong-sft': 96.4, eval: 8.8, total: 120.3 },
   };
 }
 
-/** The same run with one seed: no intervals. */
+/** The same run with one seed: intervals over test questions only, and no verdicts. */
 export function oneSeedResults(): RunResults {
   const results = runResults();
   results.seeds = [SEEDS[0] as number];
@@ -186,9 +198,9 @@ export function oneSeedResults(): RunResults {
       if (m === undefined) continue;
       m.per_seed = [m.per_seed[0] as number];
       m.accuracy = m.per_seed[0] as number;
-      m.accuracy_ci = null;
+      m.accuracy_ci = [m.accuracy - 0.03, m.accuracy + 0.03];
     }
-    t.comparisons = t.comparisons.map((c) => ({ ...c, ci: null, exceeds_noise: false }));
+    t.comparisons = t.comparisons.map((c) => ({ ...c, exceeds_noise: false }));
   }
   return results;
 }

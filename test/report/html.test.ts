@@ -19,23 +19,25 @@ describe('renderReportHtml', () => {
     const results = runResults();
     const html = renderReportHtml(results, await reportFigures(results));
     expect(html).toContain('<style>');
-    expect(html.match(/<svg /g)).toHaveLength(6);
+    expect(html.match(/<svg /g)).toHaveLength(8);
     expect(html).not.toMatch(/<(link|img|iframe|object|embed)\b/i);
     expect(html).not.toMatch(/\b(src|href)="(?!#)/i);
     expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
   });
 
-  it('has the run facts, premise diagnostics, all four result tables and the conclusion, in that order', async () => {
+  it('has the conclusion, the protocol, the run facts, premise diagnostics, all four result tables and the figures, in that order', async () => {
     const results = runResults();
     const html = renderReportHtml(results, await reportFigures(results));
-    const order = ['id="run"', 'id="diagnostics"', 'id="table1-filter"', 'id="table2-reweight"', 'id="table3-ours-and-controls"', 'id="table4-comparisons"', 'id="conclusion"', 'id="figures"'];
+    const order = ['id="conclusion"', 'id="protocol"', 'id="run"', 'id="diagnostics"', 'id="table1-filter"', 'id="table2-reweight"', 'id="table3-ours-and-controls"', 'id="table4-comparisons"', 'id="figures"'];
     const positions = order.map((marker) => html.indexOf(marker));
     for (const p of positions) expect(p).toBeGreaterThan(0);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(html).toContain('<dd>11, 12, 13 (3)</dd>');
-    expect(html).toContain('<dd>165.0 s, summed over stages, tasks and seeds</dd>');
+    expect(html).toContain('<dd>120.3 s</dd>');
+    expect(html).toContain('<dd>165.0 s, summed over stages, tasks, seeds and the jobs that ran side by side</dd>');
+    expect(html).toContain('world-judgement: tau 0.000 / 0.000 / 0.000, kept 78% of 600');
     expect(html).toContain('<td class="text">undefined (ceiling &lt;= weak)</td>');
-    expect(html).toContain('<li>2 of 12 differences exceed the seed noise (3 seeds, 95% intervals).</li>');
+    expect(html).toMatch(/<li>2 of 12 differences exceed the noise after Holm&#39;s correction/);
   });
 
   it('gives each inline figure its own ids, so figures do not share clip paths or gradients', async () => {

@@ -40,8 +40,8 @@ describe('Table 1 and Table 2', () => {
     expect(row(table1(results), 'filter')[1]).toBe('0.604 ± 0.017');
   });
 
-  it('print accuracy alone with one seed', () => {
-    expect(row(table1(oneSeedResults()), 'filter')[1]).toBe('0.602');
+  it('print the interval over test questions with one seed', () => {
+    expect(row(table1(oneSeedResults()), 'filter')[1]).toBe('0.602 ± 0.030');
   });
 
   it('print PGR with three decimals where defined, computed from the mean accuracies', () => {
@@ -73,9 +73,9 @@ describe('Table 1 and Table 2', () => {
 });
 
 describe('our method and controls', () => {
-  it('has filter-reweight, majority, random and consistent', () => {
+  it('has filter-reweight, majority, random, consistent and the references random-s and oracle', () => {
     const table = oursAndControlsTable(runResults());
-    expect(table.rows.map((r) => r[0])).toEqual(['filter-reweight', 'majority', 'random', 'consistent']);
+    expect(table.rows.map((r) => r[0])).toEqual(['filter-reweight', 'majority', 'random', 'consistent', 'random-s', 'oracle']);
     expect(row(table, 'consistent')[1]).toBe('0.600 ± 0.012');
   });
 });
@@ -83,12 +83,12 @@ describe('our method and controls', () => {
 describe('comparisons', () => {
   it('give the difference, its interval and a plain-words verdict, from the results', () => {
     const table = comparisonsTable(runResults());
-    expect(table.header).toEqual(['Task', 'Method', 'Baseline', 'Difference', '95% interval', 'Exceeds the noise?']);
+    expect(table.header).toEqual(['Task', 'Method', 'Baseline', 'Difference', '95% interval', 'p', 'p (Holm)', 'Exceeds the noise?']);
     const filterVsNaive = table.rows.find((r) => r[0] === 'world-mc' && r[1] === 'filter' && r[2] === 'naive');
     // Paired differences 0.041, 0.041, 0.046: mean 0.0427, interval 0.0427 ± 4.303 * 0.00289 / sqrt(3).
-    expect(filterVsNaive).toEqual(['world-mc', 'filter', 'naive', '+0.043', '[+0.035, +0.050]', 'yes: above naive beyond seed noise']);
+    expect(filterVsNaive).toEqual(['world-mc', 'filter', 'naive', '+0.043', '[+0.035, +0.050]', '0.0010', '0.0040', 'yes: above naive']);
     const reweightVsConsistent = table.rows.find((r) => r[0] === 'world-mc' && r[1] === 'reweight' && r[2] === 'consistent');
-    expect(reweightVsConsistent?.[5]).toBe('no: within seed noise of consistent');
+    expect(reweightVsConsistent?.[7]).toBe('no: within the noise of consistent');
   });
 
   it('follow the verdict of the results, in both directions', () => {
@@ -96,20 +96,19 @@ describe('comparisons', () => {
     const c = results.tasks['world-mc']?.comparisons[0];
     if (c === undefined) throw new Error('fixture has comparisons');
     Object.assign(c, { diff: -0.05, ci: [-0.07, -0.03], exceeds_noise: true });
-    expect(comparisonsTable(results).rows[0]?.slice(3)).toEqual(['-0.050', '[-0.070, -0.030]', 'yes: below naive beyond seed noise']);
+    expect(comparisonsTable(results).rows[0]?.slice(3)).toEqual(['-0.050', '[-0.070, -0.030]', '0.0010', '0.0040', 'yes: below naive']);
   });
 
   it('cannot tell with one seed', () => {
     const table = comparisonsTable(oneSeedResults());
-    expect(new Set(table.rows.map((r) => r[4]))).toEqual(new Set(['none (one seed)']));
-    expect(new Set(table.rows.map((r) => r[5]))).toEqual(new Set(['cannot tell: one seed, no interval']));
+    expect(new Set(table.rows.map((r) => r[7]))).toEqual(new Set(['cannot tell: one seed']));
   });
 });
 
 describe('premise diagnostics', () => {
   it('show AUROC, weak-label accuracy of kept and dropped questions and wrong-answer positions', () => {
     const table = diagnosticsTable(runResults());
-    expect(table.rows[0]).toEqual(['world-mc', '800', '412', '0.673', '0.712', '0.734', '0.553', '0.720', '0.377', 'A 46% · B 19% · C 18% · D 17%']);
+    expect(table.rows[0]).toEqual(['world-mc', '800', '412 (52%)', '0.673 / 0.673 / 0.673', '0.712', '0.734', '0.553', '0.720', '0.377', 'A 46% · B 19% · C 18% · D 17%']);
     expect(table.rows[1]?.[9]).toBe('n/a');
   });
 });

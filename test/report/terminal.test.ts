@@ -5,7 +5,7 @@ import { oneSeedResults, renamedTask, runResults } from './fixture.js';
 describe('summaryTable', () => {
   it('has one fixed-width line per method, aligned columns, accuracy and PGR per task', () => {
     const lines = summaryTable(runResults()).trimEnd().split('\n');
-    expect(lines[0]).toBe('default: test accuracy (mean ± half 95% interval, 3 seeds) and PGR');
+    expect(lines[0]).toBe('default: test accuracy (mean ± half 95% interval over 3 seeds x test questions) and PGR');
     expect(lines[1]).toMatch(/^method +world-mc acc +PGR +world-judgement acc +PGR$/);
     const body = lines.slice(3, 14);
     expect(body.map((l) => l.split(' ')[0])).toEqual(['weak', 'naive', 'filter-s', 'filter', 'reweight-s', 'reweight', 'ceiling', 'filter-reweight', 'majority', 'random', 'consistent']);
@@ -24,13 +24,13 @@ describe('summaryTable', () => {
     expect(summaryTable(results)).not.toContain('undefined');
   });
 
-  it('omits methods the run did not train and intervals with one seed', () => {
+  it('omits methods the run did not train, and says when the intervals cover test questions only (one seed)', () => {
     const results = oneSeedResults();
     for (const t of Object.values(results.tasks)) delete t.methods.majority;
     const text = summaryTable(results);
     expect(text).not.toMatch(/^majority/m);
-    expect(text).not.toContain('±');
-    expect(text).toContain('one seed');
+    expect(text).toContain('0.602 ± 0.030');
+    expect(text.split('\n')[0]).toContain('over test questions: one seed');
   });
 
   it('prints control characters of a task name as "?"', () => {

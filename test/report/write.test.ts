@@ -24,9 +24,11 @@ describe('writeReport', () => {
       ['diagnostics', 'table1-filter', 'table2-reweight', 'table3-ours-and-controls', 'table4-comparisons'].flatMap((n) => [`${n}.csv`, `${n}.md`]),
     );
     expect(paths.figures.map((p) => p.slice(runDir.length + 1))).toEqual([
+      'figures/world-mc-difference-to-naive.svg',
       'figures/world-mc-fig3-entropy.svg',
       'figures/world-mc-fig4-reliability.svg',
       'figures/world-mc-risk-coverage.svg',
+      'figures/world-judgement-difference-to-naive.svg',
       'figures/world-judgement-fig3-entropy.svg',
       'figures/world-judgement-fig4-reliability.svg',
       'figures/world-judgement-risk-coverage.svg',

@@ -15,6 +15,7 @@ interface RunFlags {
   quick?: boolean;
   suite?: string;
   seeds?: string;
+  budget?: string;
   tasks?: string;
   methods?: string;
   workers?: string;
@@ -39,7 +40,8 @@ export function registerRun(program: Command): void {
     .option('--config <file>', 'YAML or JSON file with any of the settings below')
     .option('--quick', 'a smoke run on a tiny suite (its numbers mean nothing)')
     .option('--suite <name>', 'default | control (balanced answer key: the premise broken) | quick')
-    .option('--seeds <k>', 'repeat with k seeds and report means with 95% intervals')
+    .option('--seeds <k>', 'repeat with k seeds and report means with 95% intervals (verdicts need 2 or more)')
+    .option('--budget <kind>', "strong SFT length: matched (default: every method trains naive's steps) or paper (App. C's 3 epochs each)")
     .option('--tasks <list>', "comma-separated: the suite's families (knowledge, continuation, judgement, arithmetic) or the paper's tasks (hellaswag, mmlu, ethics, gsm8k)")
     .option('--methods <list>', 'comma-separated selection methods (see `w2s score --help`)')
     .option('--workers <n>', 'training jobs in parallel')
@@ -80,6 +82,7 @@ function mergeFlags(file: RunConfigInput, flags: RunFlags): RunConfigInput {
   if (flags.quick) merged.suite = 'quick';
   if (flags.suite !== undefined) merged.suite = flags.suite;
   if (flags.seeds !== undefined) merged.seeds = integerFlag('--seeds', flags.seeds);
+  if (flags.budget !== undefined) merged.budget = flags.budget;
   if (flags.workers !== undefined) merged.workers = integerFlag('--workers', flags.workers);
   if (flags.tasks !== undefined) merged.tasks = list(flags.tasks);
   if (flags.methods !== undefined) merged.methods = list(flags.methods);

@@ -18,7 +18,7 @@ export function builtinRunEngine(workers: number): RunEngine {
         ...(job.train ? { train: { rows: job.train.rows, settings: job.train.settings, outDir: job.train.outDir } } : {}),
         generate: { prompts: job.prompts, decoding: job.decoding },
       });
-      return { outputs: result.outputs, trainSeconds: result.trainSeconds, seconds: result.seconds };
+      return { outputs: result.outputs, trainSeconds: result.trainSeconds, trainSteps: result.trainSteps, seconds: result.seconds };
     },
     close: () => pool.close(),
   };

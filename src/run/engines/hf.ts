@@ -44,12 +44,13 @@ export function hfRunEngine(settings: HfRunSettings): RunEngine {
       const steps = onStep && slots.size === 1 ? { onStep: (p: { step: number; totalSteps: number }) => onStep(p.step, p.totalSteps) } : {};
       return slots.run(async () => {
         const start = performance.now();
-        const model = job.train ? (await trainer.train(job.base, job.train.rows, job.train.settings, job.train.outDir, steps)).model : job.base;
+        const outcome = job.train ? await trainer.train(job.base, job.train.rows, job.train.settings, job.train.outDir, steps) : null;
+        const model = outcome?.model ?? job.base;
         const trainSeconds = (performance.now() - start) / 1000;
         const opened = await open(model);
         try {
           const outputs = (await opened.generateAll(job.prompts, job.decoding)).map((c) => c.text);
-          return { outputs, trainSeconds, seconds: (performance.now() - start) / 1000 };
+          return { outputs, trainSeconds, trainSteps: outcome?.steps ?? 0, seconds: (performance.now() - start) / 1000 };
         } finally {
           await opened.close();
         }

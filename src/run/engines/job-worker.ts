@@ -14,13 +14,15 @@ parentPort?.on('message', async (request: JobRequest) => {
     const start = performance.now();
     let model = request.model;
     let trainSeconds = 0;
+    let trainSteps = 0;
     if (request.train) {
       const outcome = await trainSft(model, request.train.rows, request.train.settings, request.train.outDir);
       model = outcome.model;
       trainSeconds = outcome.seconds;
+      trainSteps = outcome.steps;
     }
     const outputs = request.generate ? await generateTexts(loadModel(model), request.generate.prompts, request.generate.decoding) : [];
-    response = { id: request.id, ok: true, model, outputs, trainSeconds, seconds: (performance.now() - start) / 1000 };
+    response = { id: request.id, ok: true, model, outputs, trainSeconds, trainSteps, seconds: (performance.now() - start) / 1000 };
   } catch (error) {
     response = { id: request.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }

@@ -12,7 +12,7 @@ export interface JobRequest {
 }
 
 export type JobResponse =
-  | { id: number; ok: true; model: ModelRef; outputs: string[]; trainSeconds: number; seconds: number }
+  | { id: number; ok: true; model: ModelRef; outputs: string[]; trainSeconds: number; trainSteps: number; seconds: number }
   | { id: number; ok: false; error: string };
 
 export type JobResult = Extract<JobResponse, { ok: true }>;

@@ -24,6 +24,8 @@ export interface StrongJob {
 export interface StrongJobResult {
   outputs: string[];
   trainSeconds: number;
+  /** Optimizer steps of the training (0 when the job had no rows to train on). */
+  trainSteps: number;
   seconds: number;
 }
 
