@@ -50,7 +50,9 @@ export function aggregate(task: string, outcomes: readonly CellOutcome[], method
     const accuracy = mean(values);
     const gap: Pgr = ceilingMean === null ? { defined: false, reason: 'undefined: no ceiling in this run' } : pgr(weakMean, accuracy, ceilingMean);
     const strong = (key: 'n_train_rows' | 'train_steps'): number => (method === 'weak' ? 0 : mean(outcomes.map((o) => o.strong[method]?.[key] ?? 0)));
-    const share = oracleGain === null || !(PAPER_METHODS as readonly MethodName[]).includes(method) || method === 'ceiling' ? undefined : oracleGain > 0 ? (accuracy - meanAccuracy('naive')) / oracleGain : null;
+    // The share of the oracle's gain over naive, for the paper's selection methods (undefined: not reported).
+    const isPaperSelection = (PAPER_METHODS as readonly MethodName[]).includes(method) && method !== 'ceiling';
+    const share = oracleGain === null || !isPaperSelection ? undefined : oracleGain > 0 ? (accuracy - meanAccuracy('naive')) / oracleGain : null;
     result[method] = {
       accuracy,
       accuracy_ci: bootstrapMean(correctness(method), rngFor(method)).ci,

@@ -131,18 +131,36 @@ function arithmeticProblems(config: WorldConfig): Omit<ArithmeticFact, 'role'>[]
   return problems;
 }
 
+/**
+ * The equation group of a fact: a sum and its commuted twin ("7 plus 5", "5 plus 7") are one group, because the
+ * paraphrases of a sum state it in either order; a difference is a group of its own.
+ */
+export function equationGroup(fact: Pick<ArithmeticFact, 'a' | 'b' | 'op'>): string {
+  return fact.op === 'plus' ? `${Math.min(fact.a, fact.b)} plus ${Math.max(fact.a, fact.b)}` : `${fact.a} minus ${fact.b}`;
+}
+
 // Arithmetic facts are dealt to the roles in the proportions of the entity roles, so each split asks its own facts.
+// Whole equation groups are dealt, so no prompt of one split (any paraphrase) states an equation of another.
 function dealRoles(seed: number, config: WorldConfig, facts: readonly Omit<ArithmeticFact, 'role'>[]): ArithmeticFact[] {
-  const order = Rng.derive(seed, 'world:arithmetic').shuffle(facts);
+  const groups = new Map<string, Omit<ArithmeticFact, 'role'>[]>();
+  for (const fact of facts) groups.set(equationGroup(fact), [...(groups.get(equationGroup(fact)) ?? []), fact]);
+  const order = Rng.derive(seed, 'world:arithmetic').shuffle([...groups.values()]);
   const total = ROLES.reduce((sum, role) => sum + config.entities[role], 0);
   const out: ArithmeticFact[] = [];
-  let start = 0;
-  ROLES.forEach((role, r) => {
-    const end = r === ROLES.length - 1 ? order.length : start + Math.round((order.length * config.entities[role]) / total);
-    for (const fact of order.slice(start, end)) out.push({ ...fact, role });
-    start = end;
-  });
+  let dealt = 0;
+  let r = 0;
+  for (const group of order) {
+    // The next role once this one has its share of the facts (the last role takes the rest).
+    while (r < ROLES.length - 1 && dealt >= Math.round((facts.length * cumulative(config, r)) / total)) r++;
+    for (const fact of group) out.push({ ...fact, role: ROLES[r] as Role });
+    dealt += group.length;
+  }
   return out;
+}
+
+/** Entities of the roles up to and including role index r. */
+function cumulative(config: WorldConfig, r: number): number {
+  return ROLES.slice(0, r + 1).reduce((sum, role) => sum + config.entities[role], 0);
 }
 
 // The weak corpus describes a share of each role's entities, with all their facts, and says nothing of the others:
