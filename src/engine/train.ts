@@ -1,5 +1,5 @@
 import { Rng } from '../core/rng.js';
-import { badInput } from '../errors.js';
+import { badInput, EXIT_FAILURE, W2sError } from '../errors.js';
 import type { LlamaConfig } from './config.js';
 import type { Kernels } from './kernels/types.js';
 import { type GradientJob, accumulateGradients } from './accumulate.js';
@@ -221,8 +221,10 @@ export function train(model: LlamaModel, examples: readonly ClmExample[], option
       }
       pool?.addGradients(grad, [...used].sort((a, b) => a - b));
       const norm = maxGradNorm === null ? Math.sqrt(grad.reduce((a, g) => a + g * g, 0)) : clipGradNorm(grad, maxGradNorm);
+      if (!Number.isFinite(loss) || !Number.isFinite(norm)) throw diverged(s + 1, `loss ${loss}, gradient norm ${norm}`);
       const lr = lrAt(s);
       opt.step(trainable, grad, lr);
+      if (s + 1 === plan.length && !trainable.every(Number.isFinite)) throw diverged(s + 1, 'the updated weights are not finite');
       losses.push(loss);
       if (options.checkpoint && (s + 1) % options.checkpoint.every === 0 && s + 1 < plan.length) {
         options.checkpoint.save({ step: s + 1, params: trainable, m: opt.m, v: opt.v });
@@ -239,6 +241,11 @@ export function train(model: LlamaModel, examples: readonly ClmExample[], option
     adapter,
     memoryBytes: parts * (ws.bytes() + grad.byteLength) + opt.m.byteLength + opt.v.byteLength,
   };
+}
+
+/** A run whose loss or weights stopped being numbers: a failure (exit 1), never a model to save. */
+function diverged(step: number, what: string): W2sError {
+  return new W2sError(`training diverged at step ${step} (${what}); nothing was written: lower the learning rate`, {}, EXIT_FAILURE);
 }
 
 /**

@@ -15,6 +15,8 @@ export interface TestAccuracy {
   /** Variant-0 answers that could not be parsed (they count as wrong). */
   unparseable: number;
   accuracy: number;
+  /** The ids of the scored questions (to check that models are compared on the same ones). */
+  ids: ReadonlySet<string>;
 }
 
 /** The answers file of a path: the file itself, or `answers.jsonl` inside a `w2s label` run directory. */
@@ -34,6 +36,7 @@ export function testAccuracy(path: string, parseAnswer?: (row: AnswerLine) => st
   let correct = 0;
   let unparseable = 0;
   const seen = new Set<string>();
+  const ids = new Set<string>();
   for (const { line, row } of readAnswerLines(file)) {
     if (row.variant !== 0) continue;
     if (seen.has(row.id)) throw badInput(`question "${row.id}" has a second variant-0 row`, { file, line, field: 'id' });
@@ -45,9 +48,10 @@ export function testAccuracy(path: string, parseAnswer?: (row: AnswerLine) => st
       answer = parseAnswer(row);
     }
     questions++;
+    ids.add(row.id);
     if (answer === null) unparseable++;
     else if (isCorrect(answer, row.gold)) correct++;
   }
   if (questions === 0) throw badInput('no variant-0 row with a gold answer: nothing to score', { file });
-  return { file, questions, correct, unparseable, accuracy: correct / questions };
+  return { file, questions, correct, unparseable, accuracy: correct / questions, ids };
 }

@@ -26,8 +26,14 @@ export class StagedOutput {
     return new BufferedWriter(join(this.staging, name));
   }
 
-  commit(): void {
-    for (const name of readdirSync(this.staging)) renameSync(join(this.staging, name), join(this.dir, name));
+  /**
+   * Move the output into place. `replaces` names the files of earlier outputs of the same kind: those this output does
+   * not write again are removed, so the folder holds one output as a whole, never parts of two.
+   */
+  commit(replaces?: RegExp): void {
+    const names = readdirSync(this.staging);
+    if (replaces) for (const name of readdirSync(this.dir)) if (replaces.test(name) && !names.includes(name)) rmSync(join(this.dir, name), { force: true });
+    for (const name of names) renameSync(join(this.staging, name), join(this.dir, name));
     rmSync(this.staging, { recursive: true, force: true });
   }
 

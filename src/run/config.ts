@@ -7,8 +7,9 @@ import { z } from 'zod';
 import { badInput } from '../errors.js';
 import { DEFAULT_TAU_PERCENTILE, DEFAULT_TEMPERATURE } from '../core/reliability.js';
 import { PAPER_METHODS, SELECTION_METHODS } from '../core/selection.js';
+import { getFamily } from '../tasks/synthetic/families.js';
 import { FAMILY_NAMES, isFamilyName } from '../tasks/synthetic/family.js';
-import { TASK_NAMES } from '../tasks/registry.js';
+import { getTask, TASK_NAMES } from '../tasks/registry.js';
 
 /** The methods a run trains by default: the paper's, ours, and the two controls. */
 export const DEFAULT_RUN_METHODS = [...PAPER_METHODS, 'filter-reweight', 'majority', 'random', 'consistent', 'random-s', 'oracle'] as const;
@@ -63,6 +64,11 @@ export const runConfigSchema = z
   })
   .strict()
   .superRefine((config, context) => {
+    // Checked before any stage runs: a count a task cannot make would otherwise stop the run midway.
+    for (const [name, n] of Object.entries(config.variations)) {
+      const max = (isFamilyName(name) ? getFamily(name).task : getTask(name)).maxVariations;
+      if (max !== undefined && n > max) context.addIssue({ code: 'custom', path: ['variations', name], message: `${name} questions have at most ${max} variations, got ${n}` });
+    }
     const synthetic = config.tasks.filter(isFamilyName);
     if (synthetic.length > 0 && synthetic.length < config.tasks.length) {
       context.addIssue({ code: 'custom', path: ['tasks'], message: "either the synthetic suite's families or the paper's tasks, not both in one run" });

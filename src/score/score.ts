@@ -2,7 +2,7 @@
 // Pass 1 tallies a few numbers per question; pass 2 re-reads the file and writes the SFT rows of every method.
 // Memory grows with the number of questions (a few dozen bytes each), never with the text of prompts and outputs.
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { badInput, W2sError } from '../errors.js';
 import { PAPER_METHODS, type RenderAnswer, type SelectionMethod, type SelectionOptions } from '../core/selection.js';
 import { AnswerReader, type AnswerLine } from '../io/answers.js';
@@ -40,12 +40,18 @@ export interface ScoreOptions extends SelectionOptions {
 
 export const IO_THREAD_FROM = 16 << 20;
 
+/** The files `w2s score` writes into --out: one run's replace any earlier run's. */
+const OUTPUT_FILES = /^(reliability\.jsonl|summary\.json|sft-[a-z-]+\.jsonl)$/;
+
 /**
  * Score an answers file into `out`: reliability.jsonl, sft-<method>.jsonl, summary.json. All or nothing: on bad input,
  * a failed write or an aborted signal, nothing is left at `out`.
  */
 export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   const { input } = options;
+  if (resolve(dirname(input)) === resolve(options.out) && OUTPUT_FILES.test(basename(input))) {
+    throw badInput(`the answers file would be overwritten by an output of the same name; choose another --out`, { file: input, field: '--out' });
+  }
   const before = inputStat(input);
   const size = before.size;
   const ioThread = options.ioThread ?? size >= IO_THREAD_FROM;
@@ -64,7 +70,7 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
     const summaryWriter = output.writer('summary.json');
     summaryWriter.write(`${JSON.stringify(summary, null, 2)}\n`);
     summaryWriter.close();
-    output.commit();
+    output.commit(OUTPUT_FILES);
     return summary;
   } catch (error) {
     output.abort();

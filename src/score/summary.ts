@@ -18,6 +18,8 @@ export interface ScoreSummary {
   kept_questions: number;
   dropped_questions: number;
   sft_rows: Partial<Record<SelectionMethod, number>>;
+  /** Why an SFT set is empty, per empty set (absent when none is): an empty set must not pass unnoticed into training. */
+  empty_sets?: Partial<Record<SelectionMethod, string>>;
   /** Present when the file has gold answers. */
   gold?: {
     questions_with_gold: number;
@@ -55,8 +57,20 @@ export function summarize(input: string, options: SelectionOptions, plan: ScoreP
     dropped_questions: plan.questions - plan.counts.kept,
     sft_rows: Object.fromEntries(sftRows),
   };
+  const empty = [...sftRows].filter(([, count]) => count === 0).map(([method]): [SelectionMethod, string] => [method, emptyReason(method, plan, rows, unparseable)]);
+  if (empty.length > 0) summary.empty_sets = Object.fromEntries(empty);
   if (withGold > 0) summary.gold = goldStatistics(plan, withGold);
   return summary;
+}
+
+/** Why a method selected no row, from what the plan knows of the file. */
+function emptyReason(method: SelectionMethod, plan: ScorePlan, rows: number, unparseable: number): string {
+  if (unparseable === rows) return 'every answer is unparseable (null)';
+  const fromOriginalPrompt: readonly SelectionMethod[] = ['naive', 'filter-s', 'reweight-s', 'random-s', 'consistent', 'oracle'];
+  if (plan.counts.naiveRows === 0 && fromOriginalPrompt.includes(method)) return 'no question has a parseable answer to its original prompt (variant 0)';
+  if (plan.counts.kept === 0 && ['filter', 'filter-s', 'filter-reweight', 'majority', 'random', 'random-s'].includes(method)) return 'no question is kept (S_ent <= tau) with a parseable answer';
+  if (method === 'ceiling' || method === 'oracle') return method === 'ceiling' ? 'no original prompt has a gold answer' : 'no original-prompt answer equals its gold answer';
+  return 'no row met the method\'s rule';
 }
 
 function goldStatistics(plan: ScorePlan, withGold: number): NonNullable<ScoreSummary['gold']> {

@@ -46,6 +46,7 @@ export function ethicsTask(): Task<EthicsRecord> {
     name: 'ethics',
     variationKind: 'label-swap',
     defaultVariations: 2,
+    maxVariations: 2,
     // The hub's names: `validation` is the original release's test set (cm_test.csv), `test` its hard test set.
     sourceSplits: ['train', 'validation', 'test'],
     // App. B.3: the original training set halved into train and val (6,955 each); the original test set for test.

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { PermutationMode } from '../core/variations.js';
 import { optionOrderVariations, parseOptionLetter, renderOptionLetter } from './multiple-choice.js';
 import { splitFromFileName } from './split-names.js';
-import type { Question, RowContext, Task } from './types.js';
+import { FOUR_OPTION_ORDERS, type Question, type RowContext, type Task } from './types.js';
 import { dropUndefined, expected, integer, text, validateRow } from './validate.js';
 
 /** A HellaSwag question with the hub's field names; `label` is the gold ending's index, null in the test split. */
@@ -62,6 +62,7 @@ export function hellaswagTask(options: HellaSwagOptions = {}): Task<HellaSwagRec
     name: 'hellaswag',
     variationKind: 'permutation',
     defaultVariations: 5,
+    maxVariations: FOUR_OPTION_ORDERS,
     sourceSplits: ['train', 'validation', 'test'],
     // App. B.1: 5,000 sampled from train; the official validation split halved into val and test of 5,000 each
     // (the hub's test split has no labels).

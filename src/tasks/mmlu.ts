@@ -5,7 +5,7 @@ import type { PermutationMode } from '../core/variations.js';
 import { badInput } from '../errors.js';
 import { LETTERS, optionOrderVariations, parseOptionLetter, renderOptionLetter } from './multiple-choice.js';
 import { splitFromFileName } from './split-names.js';
-import type { Question, RowContext, Task } from './types.js';
+import { FOUR_OPTION_ORDERS, type Question, type RowContext, type Task } from './types.js';
 import { expected, integer, text, validateRow } from './validate.js';
 
 /** An MMLU question with the hub's field names; `answer` is the gold option's index. */
@@ -69,6 +69,7 @@ export function mmluTask(options: MmluOptions = {}): Task<MmluRecord> {
     name: 'mmlu',
     variationKind: 'permutation',
     defaultVariations: 5,
+    maxVariations: FOUR_OPTION_ORDERS,
     sourceSplits: ['auxiliary_train', 'dev', 'validation', 'test'],
     // App. B.2: all subjects merged, the original splits kept.
     splitPlan: {

@@ -46,6 +46,9 @@ export type SplitRule =
 /** Where train, val and test of a task come from. */
 export type SplitPlan = Readonly<Record<SplitName, SplitRule>>;
 
+/** The orders four options can be shown in (4!): the most variations of a four-option multiple-choice question. */
+export const FOUR_OPTION_ORDERS = 24;
+
 /**
  * A task: its record schema, splits, App. B prompt, variations, parser and gold answer.
  * `R` is the task's record type with Hugging Face field names.
@@ -55,6 +58,8 @@ export interface Task<R extends Question = Question> {
   readonly variationKind: VariationKind;
   /** Default number of variations N (5 for multiple choice, 2 for the binary task). */
   readonly defaultVariations: number;
+  /** The most variations a question can have (the orders of its options, its label-word orders, its templates); absent: no fixed limit. */
+  readonly maxVariations?: number;
   /** Build the N variations of a question; variant 0 is the original prompt. */
   variations(record: R, n: number, rng: Rng, texts?: readonly string[]): Variation[];
   /** Parse a raw model output, shown the given variation, to a canonical answer (or null). */

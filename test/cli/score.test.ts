@@ -86,6 +86,47 @@ function bigAnswers(path: string, rows: number): void {
 }
 
 // The compiled CLI in a child process, as a user runs it: Ctrl-C must be heard while it scores.
+describe('w2s score (CLI): outputs as a whole, and empty sets said', () => {
+  const plain = (id: string, variant: number, answer: string | null): string => JSON.stringify({ id, variant, prompt: `p ${id}`, output: 'o', answer });
+
+  it('replaces an earlier output in --out as a whole: no stale sft file of another method stays', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-score-'));
+    const input = join(dir, 'answers.jsonl');
+    writeFileSync(input, [plain('q1', 0, 'a'), plain('q1', 1, 'a'), plain('q2', 0, 'b'), plain('q2', 1, 'c')].join('\n'));
+    const out = join(dir, 'out');
+    expect(await main(['node', 'w2s', 'score', '--input', input, '--out', out, '--methods', 'naive,filter,reweight'])).toBe(0);
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    expect(await main(['node', 'w2s', 'score', '--input', input, '--out', out, '--methods', 'naive'])).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['notes.txt', 'reliability.jsonl', 'sft-naive.jsonl', 'summary.json']);
+  });
+
+  it('refuses an input that an output of the same name would overwrite (exit 2), writing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-score-'));
+    const input = join(dir, 'sft-naive.jsonl');
+    const text = [plain('q1', 0, 'a'), plain('q1', 1, 'a')].join('\n');
+    writeFileSync(input, text);
+    expect(await main(['node', 'w2s', 'score', '--input', input, '--out', dir])).toBe(2);
+    expect(stderr).toContain('would be overwritten by an output of the same name');
+    expect(readdirSync(dir)).toEqual(['sft-naive.jsonl']);
+    expect(readFileSync(input, 'utf8')).toBe(text);
+  });
+
+  it('warns, naming the set and the reason, when an SFT set is empty (every answer null; no variant 0)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-score-'));
+    const nulls = join(dir, 'nulls.jsonl');
+    writeFileSync(nulls, [plain('q1', 0, null), plain('q1', 1, null), plain('q2', 0, null)].join('\n'));
+    expect(await main(['node', 'w2s', 'score', '--input', nulls, '--out', join(dir, 'a')])).toBe(0);
+    expect(stderr).toContain('warning: sft-naive.jsonl is empty: every answer is unparseable (null)');
+    expect(JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8')).empty_sets.filter).toBe('every answer is unparseable (null)');
+    stderr = '';
+    const noOriginal = join(dir, 'no-variant-0.jsonl');
+    writeFileSync(noOriginal, [plain('q1', 1, 'a'), plain('q1', 2, 'a')].join('\n'));
+    expect(await main(['node', 'w2s', 'score', '--input', noOriginal, '--out', join(dir, 'b'), '--methods', 'naive,filter'])).toBe(0);
+    expect(stderr).toContain('warning: sft-naive.jsonl is empty: no question has a parseable answer to its original prompt (variant 0)');
+    expect(stderr).not.toContain('sft-filter.jsonl is empty');
+  });
+});
+
 describe('w2s score (child process)', () => {
   it('stops at SIGINT mid-run with exit code 1, leaving nothing at --out', async () => {
     if (!existsSync('dist/cli/commands/score.js')) throw new Error('dist/ is not built: run `npx tsc -p .` before this test');

@@ -62,6 +62,20 @@ describe('training loop', () => {
     expect(evaluateLoss(model, examples)).toBeLessThan(before * 0.5);
   });
 
+  it('stops with exit 1 when training diverges (a learning rate of 1e30), instead of returning NaN weights', () => {
+    const examples = randomExamples(config, 8, 53);
+    const model = LlamaModel.init(config, portableKernels, 3);
+    let error: unknown;
+    try {
+      train(model, examples, { learningRate: 1e30, batchSize: 4, epochs: 3, seed: 2, maxGradNorm: null });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(W2sError);
+    expect((error as W2sError).exitCode).toBe(1);
+    expect((error as W2sError).message).toMatch(/^training diverged at step \d+ \(/);
+  });
+
   it('follows the linear decay schedule of the Hugging Face Trainer, with warm-up', () => {
     const lrs: number[] = [];
     train(randomModel(config, 54), randomExamples(config, 4, 55), {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { accuracy } from '../../src/core/metrics.js';
 import { evalTable } from '../../src/eval/table.js';
 import { testAccuracy } from '../../src/eval/test-accuracy.js';
+import { W2sError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'w2s-eval-table-'));
 
@@ -38,5 +39,22 @@ describe('eval', () => {
     expect(rows[2]?.pgr).toBeCloseTo((0 - 0.25) / (0.75 - 0.25), 12);
     const noCeiling = evalTable({ weak, strong: [{ name: 'b', path: b }] });
     expect(noCeiling[1]).toMatchObject({ pgr: null, pgr_note: 'undefined: no --ceiling given' });
+  });
+});
+
+describe('eval on mismatched question sets', () => {
+  it('refuses (exit 2, naming the file) when a model was scored on other test questions than the weak model', () => {
+    const weak = answersFile('weak-21.jsonl', Array.from({ length: 21 }, (_, i) => `g${i}`));
+    const ceiling = answersFile('ceiling-4.jsonl', ['g0', 'g1', 'g2', 'g3']);
+    let error: unknown;
+    try {
+      evalTable({ weak, ceiling, strong: [] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(W2sError);
+    expect((error as W2sError).exitCode).toBe(2);
+    expect((error as W2sError).message).toContain('ceiling was scored on 4 test questions and the weak model on 21');
+    expect((error as W2sError).message).toContain(ceiling);
   });
 });

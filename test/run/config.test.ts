@@ -19,4 +19,11 @@ describe('run configuration', () => {
     expect(() => parseRunConfig({ engine: 'tpu' }, 'my.yaml')).toThrow(/my\.yaml, field "engine"/);
     expect(() => parseRunConfig({ hf: { acelerate: 'multi-gpu' } }, 'my.yaml')).toThrow(/my\.yaml, field "hf"/);
   });
+
+  it('refuses, before anything runs, more variations than a task can make (exit 2, naming the field)', () => {
+    expect(() => parseRunConfig({ variations: { knowledge: 100 } }, 'my.yaml')).toThrow(/my\.yaml, field "variations\.knowledge".*at most 24 variations, got 100/);
+    expect(() => parseRunConfig({ variations: { judgement: 3 } })).toThrow(/at most 2 variations/);
+    expect(() => parseRunConfig({ variations: { arithmetic: 7 } })).toThrow(/at most 6 variations/);
+    expect(parseRunConfig({ variations: { knowledge: 24, arithmetic: 6 } }).variations).toEqual({ knowledge: 24, arithmetic: 6 });
+  });
 });

@@ -48,7 +48,7 @@ export function registerEval(program: Command): void {
       }
       process.stdout.write(`${lines.join('\n')}\n`);
       if (flags.out !== undefined) {
-        const table = rows.map((r) => ({ model: r.model, ...r.result, pgr: r.pgr, ...(r.pgr_note !== undefined ? { pgr_note: r.pgr_note } : {}) }));
+        const table = rows.map(({ model, result: { ids: _ids, ...result }, pgr, pgr_note }) => ({ model, ...result, pgr, ...(pgr_note !== undefined ? { pgr_note } : {}) }));
         writeFileAtomically(flags.out, `${JSON.stringify({ rows: table }, null, 2)}\n`);
       }
     });

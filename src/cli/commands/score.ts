@@ -67,6 +67,7 @@ export function registerScore(program: Command): void {
         process.stdout.write(`weak-label accuracy (original prompt): all ${pct(a.all)}, kept ${pct(a.kept)}, dropped ${pct(a.dropped)}; AUROC(-entropy) ${summary.gold.auroc_entropy?.toFixed(3) ?? 'n/a'}\n`);
       }
       process.stdout.write(`wrote ${flags.out}/reliability.jsonl, summary.json and ${Object.keys(summary.sft_rows).map((m) => `sft-${m}.jsonl`).join(', ')}\n`);
+      for (const [method, reason] of Object.entries(summary.empty_sets ?? {})) process.stderr.write(`warning: sft-${method}.jsonl is empty: ${reason}\n`);
     });
 }
 

@@ -111,6 +111,7 @@ export function arithmeticTask(): Task<ArithmeticRecord> {
     name: NAME,
     variationKind: 'paraphrase',
     defaultVariations: 5,
+    maxVariations: ARITHMETIC_TEMPLATES,
     sourceSplits: SYNTHETIC_SOURCE_SPLITS,
     splitPlan: SYNTHETIC_SPLIT_PLAN,
     sourceSplitOf: syntheticSourceSplitOf,

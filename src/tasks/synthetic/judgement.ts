@@ -83,6 +83,7 @@ export function judgementTask(): Task<JudgementRecord> {
     name: NAME,
     variationKind: 'label-swap',
     defaultVariations: 2,
+    maxVariations: 2,
     sourceSplits: SYNTHETIC_SOURCE_SPLITS,
     splitPlan: SYNTHETIC_SPLIT_PLAN,
     sourceSplitOf: syntheticSourceSplitOf,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { PermutationMode } from '../../core/variations.js';
 import { letterOf, optionOrderVariations, parseOptionAnswer, renderOptionContent } from '../multiple-choice.js';
-import type { Question, RowContext, Task } from '../types.js';
+import { FOUR_OPTION_ORDERS, type Question, type RowContext, type Task } from '../types.js';
 import { expected, integer, text, validateRow } from '../validate.js';
 import { SYNTHETIC_SOURCE_SPLITS, SYNTHETIC_SPLIT_PLAN, syntheticSourceSplitOf } from './family.js';
 
@@ -36,6 +36,7 @@ export function multipleChoiceTask<R extends MultipleChoiceRecord>(spec: Multipl
     name: spec.name,
     variationKind: 'permutation',
     defaultVariations: 5,
+    maxVariations: FOUR_OPTION_ORDERS,
     sourceSplits: SYNTHETIC_SOURCE_SPLITS,
     splitPlan: SYNTHETIC_SPLIT_PLAN,
     sourceSplitOf: syntheticSourceSplitOf,
