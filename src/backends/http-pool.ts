@@ -15,7 +15,13 @@ export interface HttpReply {
 /** An HTTP answer, or why none came. */
 export type HttpOutcome =
   | { ok: true; reply: HttpReply; replica: number }
-  | { ok: false; reason: 'timeout' | 'connection' | 'aborted'; message: string; replica: number };
+  | { ok: false; reason: 'timeout' | 'connection' | 'aborted' | 'too-large'; message: string; replica: number };
+
+/**
+ * The most bytes of one answer that are read (an OpenAI-style completion of a few hundred tokens is a few KiB): a
+ * server that sends more is cut off, so that no answer can exhaust memory.
+ */
+export const MAX_RESPONSE_BYTES = 16 << 20;
 
 interface Replica {
   pool: Pool;
@@ -51,6 +57,7 @@ export class ReplicaPool {
     baseUrls: readonly string[],
     readonly concurrency: number,
     private readonly timeoutMs: number,
+    private readonly maxResponseBytes: number = MAX_RESPONSE_BYTES,
   ) {
     if (baseUrls.length === 0) throw badInput('no base URL given', { field: '--base-url' });
     this.replicas = baseUrls.map((baseUrl) => {
@@ -82,7 +89,17 @@ export class ReplicaPool {
     try {
       if (signal?.aborted) throw signal.reason;
       const response = await replica.pool.request({ path: replica.prefix + path, method: 'POST', headers, body, signal: abort.signal });
-      const text = await response.body.text();
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (bytes > this.maxResponseBytes) {
+          abort.abort();
+          return { ok: false, reason: 'too-large', message: `the answer is larger than ${this.maxResponseBytes} bytes; it was cut off`, replica: index };
+        }
+        chunks.push(chunk);
+      }
+      const text = Buffer.concat(chunks, bytes).toString('utf8');
       return { ok: true, reply: { status: response.statusCode, headers: response.headers, body: text }, replica: index };
     } catch (error) {
       if (signal?.aborted) return { ok: false, reason: 'aborted', message: 'stopped', replica: index };

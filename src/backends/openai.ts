@@ -20,6 +20,8 @@ export interface OpenAIOptions {
   concurrency?: number;
   /** A request with no complete answer after this long is abandoned and retried (default 120 s). */
   timeoutMs?: number;
+  /** An answer longer than this is cut off and counts as a broken answer (default MAX_RESPONSE_BYTES, 16 MiB). */
+  maxResponseBytes?: number;
   retry?: Partial<RetryPolicy>;
   /** Seeds the jitter of the retry delays (default 0). */
   jitterSeed?: number;
@@ -45,7 +47,7 @@ export class OpenAIGenerator implements Generator {
     this.concurrency = options.concurrency ?? 16;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw badInput(`must be a whole number >= 1, got ${this.concurrency}`, { field: '--concurrency' });
     this.identity = { backend: 'openai', model: options.model, api: this.api };
-    this.pool = new ReplicaPool(options.baseUrls, this.concurrency, options.timeoutMs ?? 120_000);
+    this.pool = new ReplicaPool(options.baseUrls, this.concurrency, options.timeoutMs ?? 120_000, options.maxResponseBytes);
     this.apiKey = options.apiKey === '' ? undefined : options.apiKey;
     this.headers = { 'content-type': 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) };
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -83,7 +85,8 @@ export class OpenAIGenerator implements Generator {
   private judge(outcome: HttpOutcome):
     | { ok: true; output: string; finishReason: string | null }
     | { ok: false; reason: FailureReason; message: string; status?: number; retryAfterMs?: number; fatal: boolean } {
-    if (!outcome.ok) return { ok: false, reason: outcome.reason, message: outcome.message, fatal: false };
+    // An answer too large to read is a broken answer: retried like one, then recorded as a failure.
+    if (!outcome.ok) return { ok: false, reason: outcome.reason === 'too-large' ? 'bad-response' : outcome.reason, message: outcome.message, fatal: false };
     const { status, headers } = outcome.reply;
     const body = this.redact(outcome.reply.body);
     if (status < 200 || status > 299) {

@@ -35,6 +35,25 @@ function expectOk(result: Generation): asserts result is Generation & { ok: true
   if (!result.ok) throw new Error(`expected an answer, got ${result.reason}: ${result.message}`);
 }
 
+describe('OpenAIGenerator: answers too large to read', () => {
+  it('cuts off an answer beyond the byte limit, retries it as a broken answer, then fails without holding it', async () => {
+    const server = await mock({ output: () => 'x'.repeat(2 << 20) });
+    const result = await generator([server.baseUrl], { maxResponseBytes: 1 << 20 }).generate(PROMPT, decoding);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toBe('bad-response');
+    expect(result.message).toContain('larger than 1048576 bytes');
+    expect(result.retries).toEqual(['bad-response', 'bad-response', 'bad-response']);
+  });
+
+  it('reads an answer within the limit as before', async () => {
+    const server = await mock({ output: () => 'y'.repeat(1000) });
+    const result = await generator([server.baseUrl], { maxResponseBytes: 1 << 20 }).generate(PROMPT, decoding);
+    expectOk(result);
+    expect(result.output).toBe('y'.repeat(1000));
+  });
+});
+
 describe('OpenAIGenerator: requests', () => {
   it('sends the raw prompt to /v1/completions with the decoding parameters and the key as a Bearer header', async () => {
     const server = await mock();
