@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EXIT_FAILURE, W2sError, badInput } from '../errors.js';
-import { describe, errorCode, follow, isRedirect, retrying, statusError, Transient } from './http.js';
+import { describe, errorCode, follow, isRedirect, retrying, statusError, Transient, type IdleTimer } from './http.js';
 import { hubSource } from './sources.js';
+
+/** huggingface_hub's default for HF_HUB_DOWNLOAD_TIMEOUT. */
+const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /** The hub huggingface_hub talks to when HF_ENDPOINT is not set. */
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -39,7 +42,10 @@ export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   }
   const token = env.HF_TOKEN?.trim() || undefined;
   const offline = TRUTHY.has((env.HF_HUB_OFFLINE ?? '').trim().toLowerCase());
-  return { endpoint, token, cacheDir: cacheDirFromEnv(env), offline };
+  const timeout = env.HF_HUB_DOWNLOAD_TIMEOUT?.trim();
+  const seconds = timeout ? Number(timeout) : DEFAULT_TIMEOUT_SECONDS;
+  if (!(seconds > 0)) throw badInput(`must be a positive number of seconds, got "${timeout}"`, { field: 'HF_HUB_DOWNLOAD_TIMEOUT' });
+  return { endpoint, token, cacheDir: cacheDirFromEnv(env), offline, timeoutMs: seconds * 1000 };
 }
 
 /** The cache root: W2S_CACHE, else ~/.cache/w2s. */
@@ -167,7 +173,11 @@ async function transfer(
         await rm(part, { force: true });
         offset = 0;
       }
-      if (expectedSize !== undefined && offset === expectedSize) return;
+      if (expectedSize !== undefined && offset === expectedSize) {
+        // Complete already; an empty file has nothing to transfer, but its part must exist to be verified and moved.
+        if (expectedSize === 0) await writeFile(part, '');
+        return;
+      }
       await receive(ref, settings, options.progress, part, offset, expectedSize);
     },
     async (reason) => {
@@ -189,7 +199,25 @@ async function receive(
 ): Promise<void> {
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (offset > 0) headers.range = `bytes=${offset}-`;
-  const { response } = await follow(resolveUrl(settings.endpoint, ref), 'GET', headers, settings, ref, false);
+  const { response, idle } = await follow(resolveUrl(settings.endpoint, ref), 'GET', headers, settings, ref, false);
+  try {
+    await receiveBody(response, idle, ref, settings, progress, part, offset, expectedSize);
+  } finally {
+    idle.stop();
+  }
+}
+
+/** The body of a GET into `part`: `idle` is restarted by every chunk, and gives up on a server that goes quiet. */
+async function receiveBody(
+  response: Response,
+  idle: IdleTimer,
+  ref: HubFileRef,
+  settings: HubSettings,
+  progress: DownloadProgress | undefined,
+  part: string,
+  offset: number,
+  expectedSize: number | undefined,
+): Promise<void> {
   let start = 0;
   let total = expectedSize;
   if (response.status === 206) {
@@ -217,6 +245,7 @@ async function receive(
 
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      idle.restart();
       progress?.advance(chunk.length);
       done(null, chunk);
     },
@@ -233,6 +262,7 @@ async function receive(
     if (code !== undefined && LOCAL_WRITE_ERRORS.has(code)) {
       throw new W2sError(`could not write ${part}: ${(error as Error).message}`, {}, EXIT_FAILURE);
     }
+    if (idle.expired) throw new Transient(`no data for ${idle.ms / 1000} s (HF_HUB_DOWNLOAD_TIMEOUT)`);
     throw new Transient(`connection lost: ${code ?? (error as Error).message}`);
   } finally {
     progress?.stop();

@@ -8,6 +8,37 @@ import type { HubFileRef, HubSettings } from './types.js';
 
 const MAX_REDIRECTS = 8;
 
+/** Used when the settings name no timeout (huggingface_hub's default). */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * Aborts a request when it has been quiet for `ms`: waiting for the answer's headers, then between two chunks of its
+ * body (a download may take long, but never stall). `restart` on every sign of life; `stop` when done.
+ */
+export class IdleTimer {
+  readonly controller = new AbortController();
+  expired = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly ms: number) {
+    this.restart();
+  }
+
+  restart(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort();
+    }, this.ms);
+    // A timer left running after a response was read must not keep the process alive.
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 /**
  * Send a request and follow redirects by hand, so that the token goes to the hub's origin only (LFS files are
  * redirected to a CDN with a signed URL). With `stopAtCrossOrigin`, the redirect that leaves the hub is returned.
@@ -19,22 +50,28 @@ export async function follow(
   settings: HubSettings,
   ref: HubFileRef,
   stopAtCrossOrigin: boolean,
-): Promise<{ response: Response; url: string }> {
+): Promise<{ response: Response; url: string; idle: IdleTimer }> {
   const hubOrigin = new URL(settings.endpoint).origin;
   for (let hop = 0; ; hop++) {
     const sameOrigin = new URL(url).origin === hubOrigin;
     const sent: Record<string, string> = { ...headers };
     if (settings.token && sameOrigin) sent.authorization = `Bearer ${settings.token}`;
+    const idle = new IdleTimer(settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     let response: Response;
     try {
-      response = await fetch(url, { method, headers: sent, redirect: 'manual' });
+      response = await fetch(url, { method, headers: sent, redirect: 'manual', signal: idle.controller.signal });
     } catch (error) {
+      idle.stop();
+      if (idle.expired) throw new Transient(`no answer from ${new URL(url).origin} within ${idle.ms / 1000} s (HF_HUB_DOWNLOAD_TIMEOUT)`);
       throw networkError(error, url, ref, settings);
     }
+    // The headers came: from here the timer watches the body (the caller stops it when it is done with the response).
+    idle.restart();
     const location = response.headers.get('location');
-    if (!isRedirect(response.status) || location === null) return { response, url };
+    if (!isRedirect(response.status) || location === null) return { response, url, idle };
+    idle.stop();
     const next = new URL(location, url).href;
-    if (stopAtCrossOrigin && new URL(next).origin !== hubOrigin) return { response, url };
+    if (stopAtCrossOrigin && new URL(next).origin !== hubOrigin) return { response, url, idle };
     await response.body?.cancel();
     if (hop >= MAX_REDIRECTS) throw new W2sError(`too many redirects while fetching ${describe(ref)}`, {}, EXIT_FAILURE);
     url = next;

@@ -10,6 +10,11 @@ export interface HubSettings {
   cacheDir: string;
   /** HF_HUB_OFFLINE: use the cache only. */
   offline: boolean;
+  /**
+   * How long a request may wait for the server's answer, and a download for its next bytes, before it is given up and
+   * retried (HF_HUB_DOWNLOAD_TIMEOUT, in seconds as huggingface_hub reads it; default 10 s). Absent: the default.
+   */
+  timeoutMs?: number;
 }
 
 /** A file of a dataset repository at a revision, with the checksum and size pinned for it, if any. */

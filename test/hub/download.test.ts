@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -365,7 +366,7 @@ describe('hubSettings', () => {
   it('reads HF_ENDPOINT, HF_TOKEN, W2S_CACHE and HF_HUB_OFFLINE', () => {
     const read = hubSettings({ HF_ENDPOINT: 'https://hf-mirror.example/', HF_TOKEN: 'tok', W2S_CACHE: '/tmp/w2s-cache', HF_HUB_OFFLINE: '1' });
 
-    expect(read).toEqual({ endpoint: 'https://hf-mirror.example', token: 'tok', cacheDir: '/tmp/w2s-cache', offline: true });
+    expect(read).toEqual({ endpoint: 'https://hf-mirror.example', token: 'tok', cacheDir: '/tmp/w2s-cache', offline: true, timeoutMs: 10_000 });
   });
 
   it('rejects an HF_ENDPOINT that is not an http(s) URL as bad input', () => {
@@ -458,5 +459,44 @@ describe('hub sources', () => {
     ]);
     expect((await readFile(files[0]?.path as string)).equals(train)).toBe(true);
     expect((await readFile(files[1]?.path as string)).equals(test)).toBe(true);
+  });
+});
+
+describe('downloadHubFile: silent servers and empty files', () => {
+  it('gives up on a server that accepts connections and never answers, with a clear error after its retries', async () => {
+    const silent = createNetServer((socket) => socket.on('error', () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const started = performance.now();
+      const error = await failure(downloadHubFile(REF, { ...settings, endpoint, timeoutMs: 200 }, { retryDelayMs: 0, retries: 2 }));
+      expect(error.message).toContain('no usable answer');
+      expect(error.message).toContain('no answer from');
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('gives up on a download whose body stalls, keeping the bytes received for a resume', async () => {
+    hub.stallNext(4096);
+    const error = await failure(downloadHubFile(REF, { ...settings, timeoutMs: 300 }, { retryDelayMs: 0, retries: 0 }));
+    expect(error.message).toContain('no data for 0.3 s');
+    const parts = await filesUnder(incomplete());
+    expect(parts).toHaveLength(1);
+    expect((await readFile(parts[0] as string)).length).toBeGreaterThanOrEqual(4096);
+  });
+
+  it('downloads a 0-byte file', async () => {
+    await hub.close();
+    hub = await startFakeHub([{ repo: REPO, revision: REVISION, path: 'data/empty.parquet', content: Buffer.alloc(0) }]);
+    const result = await downloadHubFile({ ...REF, path: 'data/empty.parquet' }, { ...settings, endpoint: hub.endpoint }, { retryDelayMs: 0 });
+    expect((await readFile(result.path)).length).toBe(0);
+  });
+
+  it('reads HF_HUB_DOWNLOAD_TIMEOUT in seconds, and refuses a bad one', () => {
+    expect(hubSettings({ HF_HUB_DOWNLOAD_TIMEOUT: '2.5' }).timeoutMs).toBe(2500);
+    expect(hubSettings({}).timeoutMs).toBe(10_000);
+    expect(() => hubSettings({ HF_HUB_DOWNLOAD_TIMEOUT: 'soon' })).toThrow(/HF_HUB_DOWNLOAD_TIMEOUT/);
   });
 });

@@ -38,6 +38,8 @@ export interface FakeHub {
   requests: RecordedRequest[];
   /** The next `times` CDN bodies stop after `afterBytes` bytes and the socket is destroyed. */
   cutNext(afterBytes: number, times?: number): void;
+  /** The next CDN body stops after `afterBytes` bytes and the connection stays open, silent (a stalled server). */
+  stallNext(afterBytes: number): void;
   /** The next `times` hub requests get `status` (a busy or failing hub). */
   failNext(status: number, times?: number): void;
   /** The CDN answers every request with the whole file (200), as servers without Range support do. */
@@ -71,6 +73,7 @@ export function bytes(length: number, seed = 1): Buffer {
 export async function startFakeHub(files: FakeFile[]): Promise<FakeHub> {
   const requests: RecordedRequest[] = [];
   let cut: { afterBytes: number; times: number } | undefined;
+  let stall: number | undefined;
   let failure: { status: number; times: number } | undefined;
   const blobs = new Map<string, Buffer>(files.map((file) => [sha256(file.content), file.content]));
 
@@ -88,6 +91,12 @@ export async function startFakeHub(files: FakeFile[]): Promise<FakeHub> {
     record('cdn', req, url.pathname);
     const content = blobs.get(url.pathname.replace('/blobs/', ''));
     if (!content) return void res.writeHead(404).end();
+    if (stall !== undefined) {
+      const afterBytes = stall;
+      stall = undefined;
+      res.writeHead(200, { 'content-length': content.length });
+      return void res.write(content.subarray(0, afterBytes));
+    }
     const once = cut;
     if (once && --once.times <= 0) cut = undefined;
     serveBytes(req, res, content, fake.ignoreRange, once?.afterBytes);
@@ -144,6 +153,9 @@ export async function startFakeHub(files: FakeFile[]): Promise<FakeHub> {
     },
     cutNext(afterBytes, times = 1) {
       cut = { afterBytes, times };
+    },
+    stallNext(afterBytes) {
+      stall = afterBytes;
     },
     async close() {
       await Promise.all([stop(hub), stop(cdn)]);
