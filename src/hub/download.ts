@@ -7,7 +7,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EXIT_FAILURE, W2sError, badInput } from '../errors.js';
-import { describe, errorCode, follow, isRedirect, retrying, statusError, Transient, type IdleTimer } from './http.js';
+import { describe, errorCode, follow, isRedirect, retrying, statusError, Transient } from './http.js';
 import { hubSource } from './sources.js';
 
 /** huggingface_hub's default for HF_HUB_DOWNLOAD_TIMEOUT. */
@@ -200,72 +200,59 @@ async function receive(
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (offset > 0) headers.range = `bytes=${offset}-`;
   const { response, idle } = await follow(resolveUrl(settings.endpoint, ref), 'GET', headers, settings, ref, false);
+  // `idle` is restarted by every chunk of the body, and gives up on a server that goes quiet.
   try {
-    await receiveBody(response, idle, ref, settings, progress, part, offset, expectedSize);
+    let start = 0;
+    let total = expectedSize;
+    if (response.status === 206) {
+      const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+      start = range ? Number(range[1]) : -1;
+      if (range && range[2] !== '*') total = Number(range[2]);
+      if (start !== offset) {
+        // A range we did not ask for cannot be appended; start over from byte 0.
+        await response.body?.cancel();
+        await rm(part, { force: true });
+        throw new Transient(`the server answered with a different byte range (${response.headers.get('content-range')})`);
+      }
+    } else if (response.status === 416) {
+      // Nothing left to send: the part is complete, or wrong, which the checksum will tell.
+      await response.body?.cancel();
+      return;
+    } else if (response.status !== 200) {
+      await response.body?.cancel();
+      throw statusError(response, ref, settings);
+    } else {
+      const length = Number(response.headers.get('content-length') ?? NaN);
+      if (total === undefined && Number.isFinite(length)) total = length;
+    }
+    if (!response.body) throw new Transient('the response had no body');
+
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        idle.restart();
+        progress?.advance(chunk.length);
+        done(null, chunk);
+      },
+    });
+    progress?.start(ref.path, total, start);
+    try {
+      await pipeline(
+        Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+        counter,
+        createWriteStream(part, { flags: start === 0 ? 'w' : 'a' }),
+      );
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== undefined && LOCAL_WRITE_ERRORS.has(code)) {
+        throw new W2sError(`could not write ${part}: ${(error as Error).message}`, {}, EXIT_FAILURE);
+      }
+      if (idle.expired) throw new Transient(`no data for ${idle.ms / 1000} s (HF_HUB_DOWNLOAD_TIMEOUT)`);
+      throw new Transient(`connection lost: ${code ?? (error as Error).message}`);
+    } finally {
+      progress?.stop();
+    }
   } finally {
     idle.stop();
-  }
-}
-
-/** The body of a GET into `part`: `idle` is restarted by every chunk, and gives up on a server that goes quiet. */
-async function receiveBody(
-  response: Response,
-  idle: IdleTimer,
-  ref: HubFileRef,
-  settings: HubSettings,
-  progress: DownloadProgress | undefined,
-  part: string,
-  offset: number,
-  expectedSize: number | undefined,
-): Promise<void> {
-  let start = 0;
-  let total = expectedSize;
-  if (response.status === 206) {
-    const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
-    start = range ? Number(range[1]) : -1;
-    if (range && range[2] !== '*') total = Number(range[2]);
-    if (start !== offset) {
-      // A range we did not ask for cannot be appended; start over from byte 0.
-      await response.body?.cancel();
-      await rm(part, { force: true });
-      throw new Transient(`the server answered with a different byte range (${response.headers.get('content-range')})`);
-    }
-  } else if (response.status === 416) {
-    // Nothing left to send: the part is complete, or wrong, which the checksum will tell.
-    await response.body?.cancel();
-    return;
-  } else if (response.status !== 200) {
-    await response.body?.cancel();
-    throw statusError(response, ref, settings);
-  } else {
-    const length = Number(response.headers.get('content-length') ?? NaN);
-    if (total === undefined && Number.isFinite(length)) total = length;
-  }
-  if (!response.body) throw new Transient('the response had no body');
-
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      idle.restart();
-      progress?.advance(chunk.length);
-      done(null, chunk);
-    },
-  });
-  progress?.start(ref.path, total, start);
-  try {
-    await pipeline(
-      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-      counter,
-      createWriteStream(part, { flags: start === 0 ? 'w' : 'a' }),
-    );
-  } catch (error) {
-    const code = errorCode(error);
-    if (code !== undefined && LOCAL_WRITE_ERRORS.has(code)) {
-      throw new W2sError(`could not write ${part}: ${(error as Error).message}`, {}, EXIT_FAILURE);
-    }
-    if (idle.expired) throw new Transient(`no data for ${idle.ms / 1000} s (HF_HUB_DOWNLOAD_TIMEOUT)`);
-    throw new Transient(`connection lost: ${code ?? (error as Error).message}`);
-  } finally {
-    progress?.stop();
   }
 }
 

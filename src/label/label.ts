@@ -1,6 +1,6 @@
-// `w2s label`: the weak supervisor labels a split (docs/method.md: Sec. 4.1 and the pipeline's step 2). For every question
-// of the split, N prompt variations are built, the weak model is asked each one, and each output is parsed to a
-// canonical answer. Every request goes through the run directory's request store, so a stopped or killed run resumes
+// `w2s label`: the weak supervisor labels a split (docs/method.md: Sec. 4.1 and the pipeline's step 2). For every
+// question of the split, N prompt variations are built, the weak model is asked each one, and each output is parsed to
+// a canonical answer. Every request goes through the run directory's request store, so a stopped or killed run resumes
 // where it was and sends no answered request again. The answers file is written, all at once, when every request has
 // an outcome, in question order then variant order, whatever order the answers came in.
 import { mkdirSync } from 'node:fs';

@@ -1,5 +1,6 @@
-// Labelling and evaluation with a model of the built-in engine, and the diagnostics of the weak labels
-// (docs/method.md Sec. 4.1 and Figures 3-4).
+// A run's labelling (every variation of every val question) and test evaluation (the original prompts) with a model
+// of its run engine, the per-question test logs, and the diagnostics of the weak labels (docs/method.md Sec. 4.1 and
+// Figures 3-4).
 import { reliabilityScores } from '../core/reliability.js';
 import { accuracy, auroc, entropyBins, isCorrect, KeptDroppedTally, reliabilityMatrix, riskCoverage } from '../core/metrics.js';
 import type { QuestionSummary, SelectionPlan } from '../core/selection.js';
