@@ -1,6 +1,7 @@
 // `w2s serve`: an OpenAI-compatible HTTP server over the built-in engine. Requests that arrive together are generated
 // together: every choice of every request is one call of the BuiltinGenerator, which gathers the calls in flight into
 // batches (see builtin-generator.ts).
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promptIds } from '../backends/builtin.js';
@@ -27,7 +28,11 @@ export interface ServeOptions {
   seed?: number;
   /** Largest request body accepted (default 16 MiB). */
   maxBodyBytes?: number;
+  /** Most completions (prompts x n) one request may ask for (default 256): one request must not hold the engine. */
+  maxChoices?: number;
 }
+
+const DEFAULT_MAX_CHOICES = 256;
 
 /** One generated choice. */
 interface Choice {
@@ -99,6 +104,8 @@ class OpenAiApi {
     }
     const body = await readJson(req, this.options.maxBodyBytes ?? 16 << 20);
     const stop = new AbortController();
+    // Every completion of the request listens to it (Node warns from 11 listeners on).
+    setMaxListeners(0, stop.signal);
     res.on('close', () => {
       if (!res.writableFinished) stop.abort();
     });
@@ -188,6 +195,16 @@ class OpenAiApi {
    */
   private async generateAll(prompts: readonly string[], decoding: Decoding, n: number, signal: AbortSignal): Promise<Choice[]> {
     const { generator } = this.options;
+    const maxChoices = this.options.maxChoices ?? DEFAULT_MAX_CHOICES;
+    if (prompts.length * n > maxChoices) {
+      throw new ApiError(
+        400,
+        `This server answers at most ${maxChoices} completions per request, but ${prompts.length} prompt${prompts.length > 1 ? 's' : ''} x n ${n} ask for ${prompts.length * n}.`,
+        'invalid_request_error',
+        'n',
+        'invalid_value',
+      );
+    }
     const lengths = (await promptIds(generator.loaded.tokenizer, [...prompts])).map((ids) => ids.length);
     lengths.forEach((length, i) => {
       if (length >= generator.contextSize) {

@@ -136,6 +136,7 @@ describe('w2s serve with the openai client', () => {
     ['a penalty the engine cannot apply', () => client.completions.create({ model: NAME, prompt: 'a', frequency_penalty: 0.5 }), { status: 400, param: 'frequency_penalty', code: 'invalid_value', message: /frequency_penalty is not supported/ }],
     ['token-id prompts', () => client.completions.create({ model: NAME, prompt: [1, 2, 3] }), { status: 400, param: 'prompt', code: 'invalid_value', message: /token-id prompts are not supported/ }],
     ['a prompt longer than the context', () => client.completions.create({ model: NAME, prompt: 'x'.repeat(600) }), { status: 400, param: 'prompt', code: 'context_length_exceeded', message: /maximum context length is 512 tokens, but the prompt has 601 tokens/ }],
+    ['more completions than one request may ask for', () => client.completions.create({ model: NAME, prompt: Array(40).fill('a'), n: 8 }), { status: 400, param: 'n', code: 'invalid_value', message: /at most 256 completions per request, but 40 prompts x n 8 ask for 320/ }],
     ['an unknown model', () => client.completions.create({ model: 'gpt-9', prompt: 'a' }), { status: 404, param: 'model', code: 'model_not_found', message: /The model `gpt-9` does not exist/ }],
   ])('refuses %s with an OpenAI-style error', async (_name, call, expected) => {
     const error = await apiError(call());
