@@ -42,6 +42,10 @@ export function splitBaseUrl(baseUrl: string): { origin: string; prefix: string 
   if (url.username !== '' || url.password !== '') {
     throw badInput('must not hold credentials; put the API key in an environment variable (--api-key-env)', { field: '--base-url' });
   }
+  // A query string would be dropped from every request (and might hold a key that would then reach the manifest).
+  if (url.search !== '' || url.hash !== '') {
+    throw badInput('must not have a query string or fragment; put an API key in an environment variable (--api-key-env)', { field: '--base-url' });
+  }
   const path = url.pathname.replace(/\/+$/, '');
   return { origin: url.origin, prefix: path === '' ? '/v1' : path };
 }

@@ -22,6 +22,9 @@ export function parseObjectLine(text: string, file: string, line: number): Recor
   try {
     value = JSON.parse(text);
   } catch (error) {
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) {
+      throw badInput('the file starts with a byte-order mark (U+FEFF); save it as UTF-8 without one', { file, line });
+    }
     throw badInput(`not valid JSON (${(error as Error).message})`, { file, line });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badInput('expected a JSON object on each line (JSON Lines)', { file, line });

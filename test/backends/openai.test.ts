@@ -247,6 +247,12 @@ describe('splitBaseUrl', () => {
     expect(() => splitBaseUrl('ftp://host/v1')).toThrow(/http\(s\)/);
     expect(() => splitBaseUrl('http://user:sk-123@host/v1')).toThrow(/must not hold credentials/);
   });
+
+  it('refuses a query string (it would be dropped, and may hold a key) instead of dropping it', () => {
+    expect(() => splitBaseUrl('https://proxy.example/v1?api-key=sk-secret')).toThrow(/must not have a query string/);
+    expect(() => splitBaseUrl('https://proxy.example/v1?api-key=sk-secret')).not.toThrow(/sk-secret/);
+    expect(() => splitBaseUrl('https://proxy.example/v1#x')).toThrow(/must not have a query string or fragment/);
+  });
 });
 
 // A loopback URL on which nothing listens (connection refused).

@@ -117,3 +117,13 @@ describe('readParquetRows', () => {
     await expectBadInputAsync(() => all(readParquetRows(path)), path, 'not a parquet file');
   });
 });
+
+describe('a byte-order mark', () => {
+  it('is named, with the file and line, when a JSON Lines file starts with one', async () => {
+    const file = join(dir, 'bom.jsonl');
+    writeFileSync(file, `\uFEFF${JSON.stringify({ a: 1 })}\n`);
+    await expect(async () => {
+      for await (const row of readJsonlRows(file)) void row;
+    }).rejects.toThrow(/bom\.jsonl, line 1: the file starts with a byte-order mark \(U\+FEFF\)/);
+  });
+});
