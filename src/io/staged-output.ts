@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { hostTag, processAlive } from './folder-lock.js';
 
 const STAGING_PREFIX = '.w2s-staging-';
 
@@ -18,7 +18,7 @@ export class StagedOutput {
     this.createdDir = !existsSync(dir);
     mkdirSync(dir, { recursive: true });
     removeAbandonedStaging(dir);
-    this.staging = mkdtempSync(join(dir, `${STAGING_PREFIX}${stagingOwner()}-${process.pid}-`));
+    this.staging = mkdtempSync(join(dir, `${STAGING_PREFIX}${hostTag()}-${process.pid}-`));
   }
 
   /** A buffered writer for a file of this output. */
@@ -43,31 +43,16 @@ export class StagedOutput {
   }
 }
 
-/** This host's name as a staging folder holds it: without dashes, which separate the parts of the folder's name. */
-function stagingOwner(): string {
-  return hostname().replace(/[^A-Za-z0-9.]/g, '_') || 'host';
-}
-
 const STAGING_NAME = /^\.w2s-staging-([A-Za-z0-9._]+)-(\d+)-/;
 
 /** Removes the staging folders in `dir` of processes of this host that are gone. */
 function removeAbandonedStaging(dir: string): void {
-  const host = stagingOwner();
+  const host = hostTag();
   for (const name of readdirSync(dir)) {
     const match = STAGING_NAME.exec(name);
     if (match === null || match[1] !== host) continue;
     const pid = Number(match[2]);
     if (pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -59,8 +59,8 @@ export const runConfigSchema = z
       .strict()
       .default({})
       .describe('engine hf: python (interpreter; default $W2S_PYTHON or .venv-hf), accelerate (single-gpu, multi-gpu, deepspeed-zero2 or a config file), precision (auto, fp32, bf16)'),
-    weak_sft: sftOverrides.default({}).describe("overrides of the weak model's SFT recipe"),
-    strong_sft: sftOverrides.default({}).describe("overrides of the strong model's SFT recipe"),
+    weak_sft: sftOverrides.default({}).describe("overrides of the weak model's SFT recipe: learningRate, batchSize, epochs, warmupSteps (the recipe's own names)"),
+    strong_sft: sftOverrides.default({}).describe("overrides of the strong model's SFT recipe (keys as weak_sft)"),
   })
   .strict()
   .superRefine((config, context) => {

@@ -5,7 +5,9 @@ import { runExperiment } from '../../run/experiment.js';
 import { openRunDir, writeResults } from '../../run/run-dir.js';
 import { parseRunConfig, readRunConfigFile, runConfigSchema, type RunConfigInput } from '../../run/config.js';
 import { summaryTable } from '../../report/terminal.js';
-import { writeReport } from '../../report/write.js';
+import { writeReport, type ReportPaths } from '../../report/write.js';
+import { lockFolder } from '../../io/folder-lock.js';
+import type { RunResults } from '../../run/results.js';
 import { StageProgress } from '../progress.js';
 import { VERSION } from '../../version.js';
 
@@ -61,14 +63,22 @@ export function registerRun(program: Command): void {
     .action(async (flags: RunFlags) => {
       const config = parseRunConfig(mergeFlags(flags.config !== undefined ? readRunConfigFile(flags.config) : {}, flags), flags.config);
       const { dir, resumed } = openRunDir(config, VERSION, flags.out);
+      // Two runs in one folder would write the same stages and models at once.
+      const unlock = lockFolder(dir, 'w2s run');
       process.stderr.write(`${resumed ? 'resuming' : 'run directory'}: ${dir}\n`);
       const progress = new StageProgress();
       const started = performance.now();
-      const results = await runExperiment(dir, config, { progress: (stage, done, total) => progress.update(stage, done, total) });
-      progress.finish();
-      results.timing.total = (performance.now() - started) / 1000;
-      const report = await writeReport(dir, results);
-      writeResults(dir, results);
+      let results: RunResults;
+      let report: ReportPaths;
+      try {
+        results = await runExperiment(dir, config, { progress: (stage, done, total) => progress.update(stage, done, total) });
+        progress.finish();
+        results.timing.total = (performance.now() - started) / 1000;
+        report = await writeReport(dir, results);
+        writeResults(dir, results);
+      } finally {
+        unlock();
+      }
       process.stdout.write(`\n${summaryTable(results)}\n\nreport: ${report.html}\nresults: ${dir}/results.json\n`);
     });
 }
