@@ -53,7 +53,8 @@ export function registerServe(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
-      await server.close();
+      // Queued completions fail at once (their clients get an error) instead of holding the shutdown.
       await generator.close();
+      await server.close();
     });
 }
