@@ -48,3 +48,17 @@ describe('w2s CLI', () => {
     expect(systemError('text')).toBeUndefined();
   });
 });
+
+describe('w2s as a command in a pipe', () => {
+  it('ends quietly with exit 0 when the reader has closed the pipe (`w2s label --help | head -c 5`)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'w2s.js'), 'label', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // The reader is gone before the help is written, as `head` is once it has what it wanted.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+  });
+});
