@@ -37,6 +37,12 @@ export async function runLabel(config: LabelConfig): Promise<LabelSummary> {
   config.signal?.addEventListener('abort', onAbort, { once: true });
   let store: RequestStore | undefined;
   try {
+    // Everything that can be bad input is read before the run directory is made: a refused run leaves no folder.
+    const records = await loadSplitRecords(getTask(config.task, config.taskOptions), config.split, config.source);
+    const limit = getTask(config.task).maxVariations;
+    if (config.variations !== undefined && limit !== undefined && config.variations > limit) {
+      throw badInput(`${config.task} questions have at most ${limit} variations, got ${config.variations}`, { field: '--variations' });
+    }
     mkdirSync(config.out, { recursive: true });
     store = RequestStore.open(join(config.out, 'store.sqlite'));
     writeManifest(config);
@@ -59,7 +65,6 @@ export async function runLabel(config: LabelConfig): Promise<LabelSummary> {
     }
     const task = getTask(config.task, taskOptions);
     const n = config.variations ?? task.defaultVariations;
-    const records = await loadSplitRecords(task, config.split, config.source);
     const questions = config.limit === undefined ? records : records.slice(0, config.limit);
 
     const built = await buildVariations(task, questions, n, config, rewrites, failureStop, stop);

@@ -73,17 +73,19 @@ describe('w2s label (CLI)', () => {
   it.each<[string, (url: string, out: string) => string[], RegExp]>([
     ['a GGUF model that is not a file', (url, out) => labelArgs(url, out, ['--backend', 'llamacpp']), /weak-7b: no such GGUF file/],
     ['an unknown task', (url, out) => labelArgs(url, out, ['--task', 'squad']), /invalid --task/],
-    ['a variation count the task cannot make', (url, out) => labelArgs(url, out, ['--task', 'ethics', '--split', 'test', '--variations', '3'], ETHICS_VAL), /ethics: N must be 1 or 2/],
+    ['a variation count the task cannot make', (url, out) => labelArgs(url, out, ['--task', 'ethics', '--split', 'test', '--variations', '3'], ETHICS_VAL), /field "--variations": ethics questions have at most 2 variations, got 3/],
     ['a named API key variable that is unset', (url, out) => labelArgs(url, out, ['--api-key-env', 'W2S_SURELY_UNSET_KEY']), /W2S_SURELY_UNSET_KEY holds no API key/],
     ['a base URL that is not one', (_url, out) => labelArgs('localhost:8000', out), /http\(s\) URL/],
     ['zero concurrency', (url, out) => labelArgs(url, out, ['--concurrency', '0']), /invalid --concurrency/],
     ['a missing data file', (url, out) => labelArgs(url, out, [], '/nonexistent/validation.jsonl'), /\/nonexistent\/validation.jsonl, field "--data": no such file/],
-  ])('exits 2 on %s without sending anything', async (_case, args, message) => {
+  ])('exits 2 on %s without sending anything or making the run folder', async (_case, args, message) => {
     const server = await mock();
-    expect(await main(['node', 'w2s', ...args(server.baseUrl, tempDir())])).toBe(2);
+    const out = join(tempDir(), 'run');
+    expect(await main(['node', 'w2s', ...args(server.baseUrl, out)])).toBe(2);
     expect(io.stderr).toMatch(message);
     expect(io.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(server.requests).toHaveLength(0);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -193,7 +193,7 @@ describe('runLabel', () => {
     const out = tempDir();
     const error = await runLabel(labelConfig(server.baseUrl, out, { task: 'ethics', split: 'test', source: { data: [ETHICS_VAL], cacheDir: out, seed: 0 }, variations: 3 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(W2sError);
-    expect((error as W2sError).message).toMatch(/field "--variations": ethics: N must be 1 or 2/);
+    expect((error as W2sError).message).toMatch(/field "--variations": ethics questions have at most 2 variations, got 3/);
     expect(server.requests).toHaveLength(0);
   });
 
