@@ -70,10 +70,10 @@ const SHAPE_COMMON = { max_position_embeddings: 128, tie_word_embeddings: true, 
  * - Weak SFT: full fine-tuning, 10 epochs at 1e-3, chosen on val. With the paper's LoRA (r 16 on q and v) the weak
  *   model did not pick up the skewed answer key at all (its wrong answers stayed spread evenly over the four slots);
  *   full fine-tuning for 3 epochs left it half-trained (more unreadable answers, a weaker habit).
- * - Strong SFT: the paper's LoRA (r 16, alpha 32, dropout 0.05 on q and v), 3 epochs, batch 32, learning rate 3e-3
+ * - Strong SFT: the paper's LoRA (r 16, alpha 32, dropout 0.05 on q and v), 3 epochs, batch 32, learning rate 5e-3
  *   instead of the paper's 5e-5, at which a model this small stays at its zero-shot answers whatever its labels.
- *   Chosen on val alone (the ceiling trained on three quarters of val, scored on the rest): 1e-3, 3e-3 and 5e-3 score
- *   alike, 1e-2 loses accuracy; 3e-3 is the middle of the safe range.
+ *   Chosen on val alone by scripts/select-strong-lr.mjs (the ceiling trained on three quarters of val, scored on the
+ *   rest, 2 seeds): mean held-out accuracy 0.748 at 1e-3, 0.788 at 3e-3, 0.830 at 5e-3, 0.777 at 1e-2.
  * - The weak model's SFT split has a skewed answer key (gold first with probability 0.6 of four, 0.8 of two), so the
  *   weak model learns to fall back on the first slot when it does not know: the paper's premise, from training. In
  *   our measurements (3 seeds) the share of its wrong answers in slot A was 0.45 (knowledge) and 0.70 (continuation)
@@ -102,7 +102,7 @@ export const SUITE_DEFAULT: SuiteConfig = {
   strong: {
     model: { ...SHAPE_COMMON, hidden_size: 128, intermediate_size: 344, num_hidden_layers: 4, num_attention_heads: 4 },
     pretrain: { steps: 3000, batchSize: 128, microBatchSize: 64, learningRate: 2e-3, warmupSteps: 50, weightDecay: 0 },
-    sft: { learningRate: 3e-3, batchSize: 32, epochs: 3, warmupSteps: 0, lora: PAPER_LORA },
+    sft: { learningRate: 5e-3, batchSize: 32, epochs: 3, warmupSteps: 0, lora: PAPER_LORA },
   },
 };
 
