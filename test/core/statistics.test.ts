@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { bootstrapMean, holmAdjust, meanWithInterval, pairedDifference, tCritical95 } from '../../src/core/statistics.js';
+import { bootstrapMean, holmAdjust, meanWithInterval, normalUpperTail, pairedDifference, tCritical95 } from '../../src/core/statistics.js';
 
 describe('statistics over seeds', () => {
   it('gives the t interval of the mean (scipy: t.interval(.95, 2, loc=2, scale=1/sqrt(3)) = (-0.4843, 4.4843))', () => {
@@ -31,12 +31,23 @@ describe('statistics over seeds', () => {
 });
 
 describe('the bootstrap over seeds x test questions, and Holm', () => {
-  it('finds a constant paired gain exactly, with a p-value at its floor', () => {
+  it('finds a constant paired gain exactly, with p = 0 (no replicate varies)', () => {
     const diffs = [Array(50).fill(1), Array(50).fill(1)];
     const e = bootstrapMean(diffs, new Rng(1), 999);
     expect(e.value).toBe(1);
     expect(e.ci).toEqual([1, 1]);
-    expect(e.p).toBeCloseTo(2 / 1000, 12);
+    expect(e.p).toBe(0);
+  });
+
+  it('gives p from the bootstrap standard error: far below 2 / (replicates + 1) for a clear effect, as a correction needs', () => {
+    // 30 of 100 questions gained, none lost: z = 0.3 / se, se about sqrt(0.3 * 0.7 / 100) = 0.046.
+    const diffs = [[...Array(30).fill(1), ...Array(70).fill(0)]];
+    const e = bootstrapMean(diffs, new Rng(4), 2000);
+    expect(e.p).toBeLessThan(1e-6);
+    expect(e.p).toBeGreaterThan(0);
+    expect(normalUpperTail(1.959964)).toBeCloseTo(0.025, 6);
+    expect(normalUpperTail(0)).toBeCloseTo(0.5, 7);
+    expect(normalUpperTail(-1)).toBeCloseTo(0.841345, 6);
   });
 
   it('gives p = 1 and an interval around 0 for no difference at all', () => {
