@@ -35,7 +35,10 @@ export interface Comparison {
   diff: number;
   /** 95% interval of the difference: a paired bootstrap over seeds x test questions (uncorrected). */
   ci: [number, number];
-  /** Two-sided bootstrap p-value of "no difference", and after the run's correction over all its comparisons. */
+  /**
+   * Two-sided p-value of "no difference" (the difference over its bootstrap standard error, on the normal
+   * distribution), and the same after the run's correction over all its comparisons.
+   */
   p: number;
   p_adjusted: number;
   /** The multiple-comparison correction `p_adjusted` and `exceeds_noise` use: Holm's, over every comparison of the run. */
