@@ -32,7 +32,13 @@ export const runConfigSchema = z
       .min(1)
       .default([...FAMILY_NAMES])
       .describe(`the synthetic suite's families (${FAMILY_NAMES.join(', ')}), or the paper's tasks (${TASK_NAMES.join(', ')}) with weak_model and strong_model`),
-    seeds: z.number().int().min(1).max(30).default(1).describe('how many seeds (first_seed, first_seed + 1, ...)'),
+    seeds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30)
+      .optional()
+      .describe('how many seeds (first_seed, first_seed + 1, ...); default 3 on the default and control suites (the fewest that allow a verdict), else 1'),
     first_seed: z.number().int().min(0).default(0).describe('the first seed'),
     methods: z.array(z.enum(SELECTION_METHODS)).min(1).default([...DEFAULT_RUN_METHODS]).describe('selection methods to train strong models with'),
     budget: z
@@ -85,7 +91,16 @@ export const runConfigSchema = z
     }
   });
 
-export type RunConfig = z.output<typeof runConfigSchema>;
+export type RunConfig = Omit<z.output<typeof runConfigSchema>, 'seeds'> & { seeds: number };
+
+/**
+ * Seeds when none are asked for: three on the synthetic suite's default and control configurations, where a run of
+ * three fits in a few minutes and is the fewest that lets the report give verdicts; one for the quick smoke suite and
+ * for the paper's tasks (GPU hours per seed).
+ */
+export function defaultSeeds(config: Pick<z.output<typeof runConfigSchema>, 'suite' | 'tasks'>): number {
+  return config.suite !== 'quick' && config.tasks.every(isFamilyName) ? 3 : 1;
+}
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
 /** Validate a config object; errors name the file and the field. */
@@ -96,7 +111,7 @@ export function parseRunConfig(value: unknown, file?: string): RunConfig {
     const field = issue?.path.join('.') || undefined;
     throw badInput(issue?.message ?? 'invalid config', { ...(file !== undefined ? { file } : {}), ...(field !== undefined ? { field } : {}) });
   }
-  return parsed.data;
+  return { ...parsed.data, seeds: parsed.data.seeds ?? defaultSeeds(parsed.data) };
 }
 
 /** Read a YAML or JSON config file. */

@@ -26,4 +26,13 @@ describe('run configuration', () => {
     expect(() => parseRunConfig({ variations: { arithmetic: 7 } })).toThrow(/at most 6 variations/);
     expect(parseRunConfig({ variations: { knowledge: 24, arithmetic: 6 } }).variations).toEqual({ knowledge: 24, arithmetic: 6 });
   });
+
+  it('runs three seeds on the embedded suite unless told otherwise, one on the quick suite and on the paper\'s tasks', () => {
+    expect(parseRunConfig({}).seeds).toBe(3);
+    expect(parseRunConfig({ suite: 'control' }).seeds).toBe(3);
+    expect(parseRunConfig({ suite: 'quick' }).seeds).toBe(1);
+    expect(parseRunConfig({ seeds: 2 }).seeds).toBe(2);
+    const checkpoint = join(PACKAGE_ROOT, 'test', 'engine', 'formats', 'fixtures', 'hf-tiny-llama');
+    expect(parseRunConfig({ tasks: ['mmlu'], weak_model: checkpoint, strong_model: checkpoint }).seeds).toBe(1);
+  });
 });

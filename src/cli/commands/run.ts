@@ -42,7 +42,7 @@ export function registerRun(program: Command): void {
     .option('--config <file>', 'YAML or JSON file with any of the settings below')
     .option('--quick', 'a smoke run on a tiny suite (its numbers mean nothing)')
     .option('--suite <name>', 'default | control (balanced answer key: the premise broken) | quick')
-    .option('--seeds <k>', 'repeat with k seeds and report means with 95% intervals (verdicts need 2 or more)')
+    .option('--seeds <k>', 'seeds: means with 95% intervals, verdicts from 2 on (default 3 on the embedded suite, else 1)')
     .option('--budget <kind>', "strong SFT length: matched (default: every method trains naive's steps) or paper (App. C's 3 epochs each)")
     .option('--tasks <list>', "comma-separated: the suite's families (knowledge, continuation, judgement, arithmetic) or the paper's tasks (hellaswag, mmlu, ethics, gsm8k)")
     .option('--methods <list>', 'comma-separated selection methods (see `w2s score --help`)')
