@@ -48,7 +48,7 @@ describe('w2s run --budget', () => {
       const accuracy = rows.filter((r) => r.answer !== null && r.answer === r.gold).length / rows.length;
       expect(accuracy, model).toBe(task.methods[model]?.accuracy);
     }
-  });
+  }, 300_000);
 
   it("paper: each strong model trains the recipe's epochs of its own rows", () => {
     const task = run('paper').results.tasks['synthetic-knowledge'];
@@ -58,5 +58,5 @@ describe('w2s run --budget', () => {
       expect(m.train_steps, method).toBe(stepsOf(m.n_train_rows));
     }
     expect(task.methods.reweight?.train_steps).toBeGreaterThan(task.methods.naive?.train_steps ?? Infinity);
-  });
+  }, 300_000);
 });
