@@ -12,9 +12,9 @@ export function conclusion(results: RunResults): string[] {
   if (all.length === 0) sentences.push('The run has no comparisons between methods.');
   else if (results.seeds.length < 2) {
     const seconds = results.timing.total;
-    const estimate = seconds === undefined ? '' : ` (about ${Math.round((3 * seconds) / 60)} minutes on this machine, three times this run)`;
+    const estimate = seconds === undefined ? '' : `; about ${Math.round((3 * seconds) / 60)} minutes on this machine, three times this run`;
     sentences.push(
-      `With one seed no verdict is possible: nothing measures how much the fine-tuning itself varies, so none of the ${all.length} differences can be told from noise. Run \`w2s run --seeds 3\`${estimate} to decide.`,
+      `With one seed no verdict is possible: nothing measures how much the fine-tuning itself varies, so none of the ${all.length} differences can be told from noise. Run with \`--seeds 3\` (the default on the embedded suite${estimate}) to decide.`,
     );
   } else {
     sentences.push(

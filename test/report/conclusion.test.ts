@@ -38,7 +38,7 @@ describe('conclusion', () => {
 
   it('gives no verdict with one seed, and says what three seeds take', () => {
     expect(conclusion(oneSeedResults())[0]).toBe(
-      'With one seed no verdict is possible: nothing measures how much the fine-tuning itself varies, so none of the 12 differences can be told from noise. Run `w2s run --seeds 3` (about 6 minutes on this machine, three times this run) to decide.',
+      'With one seed no verdict is possible: nothing measures how much the fine-tuning itself varies, so none of the 12 differences can be told from noise. Run with `--seeds 3` (the default on the embedded suite; about 6 minutes on this machine, three times this run) to decide.',
     );
     expect(conclusion(oneSeedResults()).some((s) => s.startsWith('On world-mc:'))).toBe(false);
   });
