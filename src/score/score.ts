@@ -115,7 +115,13 @@ async function secondPass(
       const row = reader.row;
       const q = keys.findQuestion(row);
       if (q < 0) throw badInput('the file changed while it was being scored: a question appeared in the second pass', { file: options.input, line: row.line, field: 'id' });
-      writer.add(row, q, keys.answerCode(row));
+      try {
+        writer.add(row, q, keys.answerCode(row));
+      } catch (error) {
+        // A task's rendering refuses a row (an answer that is not one of its options): name the file and line.
+        if (error instanceof W2sError) throw error.at({ file: options.input, line: row.line });
+        throw error;
+      }
     });
   } catch (error) {
     writer.abandon();

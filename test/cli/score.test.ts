@@ -127,6 +127,23 @@ describe('w2s score (CLI): outputs as a whole, and empty sets said', () => {
   });
 });
 
+describe('w2s score (CLI): problems with the options name the file and line', () => {
+  it.each<[string, Record<string, unknown>, string[], RegExp]>([
+    ['no options for a letter answer', { output: 'B', choices: [] }, [], /line 2, field "choices": a multiple-choice answer needs the options/],
+    ['an answer that is none of the options', { output: 'B', answer: 'q', choices: ['x', 'y', 'z', 'w'], gold: 'x' }, ['--completion', 'answer', '--methods', 'naive'], /line 2, field "answer": answer "q" is not one of the options/],
+  ])('%s: exit 2, nothing written', async (_case, fields, flags, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'w2s-cli-score-'));
+    const input = join(dir, 'answers.jsonl');
+    const first = { id: 'q0', variant: 0, prompt: 'p', output: 'A', choices: ['x', 'y', 'z', 'w'], gold: 'x' };
+    writeFileSync(input, [JSON.stringify(first), JSON.stringify({ id: 'q1', variant: 0, prompt: 'p', ...fields })].join('\n'));
+    const out = join(dir, 'out');
+    expect(await main(['node', 'w2s', 'score', '--input', input, '--out', out, '--task', 'mmlu', ...flags])).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).toContain(input);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('w2s score (child process)', () => {
   it('stops at SIGINT mid-run with exit code 1, leaving nothing at --out', async () => {
     if (!existsSync('dist/cli/commands/score.js')) throw new Error('dist/ is not built: run `npx tsc -p .` before this test');
