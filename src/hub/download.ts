@@ -7,11 +7,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EXIT_FAILURE, W2sError, badInput } from '../errors.js';
-import { describe, errorCode, follow, isRedirect, retrying, statusError, Transient } from './http.js';
+import { DEFAULT_TIMEOUT_MS, describe, errorCode, follow, isRedirect, retrying, statusError, Transient } from './http.js';
 import { hubSource } from './sources.js';
-
-/** huggingface_hub's default for HF_HUB_DOWNLOAD_TIMEOUT. */
-const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /** The hub huggingface_hub talks to when HF_ENDPOINT is not set. */
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -43,7 +40,7 @@ export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   const token = env.HF_TOKEN?.trim() || undefined;
   const offline = TRUTHY.has((env.HF_HUB_OFFLINE ?? '').trim().toLowerCase());
   const timeout = env.HF_HUB_DOWNLOAD_TIMEOUT?.trim();
-  const seconds = timeout ? Number(timeout) : DEFAULT_TIMEOUT_SECONDS;
+  const seconds = timeout ? Number(timeout) : DEFAULT_TIMEOUT_MS / 1000;
   if (!(seconds > 0)) throw badInput(`must be a positive number of seconds, got "${timeout}"`, { field: 'HF_HUB_DOWNLOAD_TIMEOUT' });
   return { endpoint, token, cacheDir: cacheDirFromEnv(env), offline, timeoutMs: seconds * 1000 };
 }

@@ -8,8 +8,8 @@ import type { HubFileRef, HubSettings } from './types.js';
 
 const MAX_REDIRECTS = 8;
 
-/** Used when the settings name no timeout (huggingface_hub's default). */
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** Used when the settings name no timeout: huggingface_hub's default for HF_HUB_DOWNLOAD_TIMEOUT. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * Aborts a request when it has been quiet for `ms`: waiting for the answer's headers, then between two chunks of its

@@ -11,7 +11,7 @@ import { apiKeyFromEnv, createGenerator, type BackendConfig } from '../backends/
 import type { Generation } from '../backends/types.js';
 import { badInput } from '../errors.js';
 import { getTask, type TaskOptions } from '../tasks/registry.js';
-import type { Question, Task } from '../tasks/types.js';
+import { variationsBeyondLimit, type Question, type Task } from '../tasks/types.js';
 import { CachedGenerator, emptyTally } from './cached-generator.js';
 import { DEFAULT_FAILURE_STOP, FailureStop } from './failure-stop.js';
 import { summarize, writeManifest, writeOutputs } from './output.js';
@@ -38,11 +38,10 @@ export async function runLabel(config: LabelConfig): Promise<LabelSummary> {
   let store: RequestStore | undefined;
   try {
     // Everything that can be bad input is read before the run directory is made: a refused run leaves no folder.
-    const records = await loadSplitRecords(getTask(config.task, config.taskOptions), config.split, config.source);
-    const limit = getTask(config.task).maxVariations;
-    if (config.variations !== undefined && limit !== undefined && config.variations > limit) {
-      throw badInput(`${config.task} questions have at most ${limit} variations, got ${config.variations}`, { field: '--variations' });
-    }
+    const plainTask = getTask(config.task, config.taskOptions);
+    const records = await loadSplitRecords(plainTask, config.split, config.source);
+    const beyond = config.variations === undefined ? undefined : variationsBeyondLimit(plainTask, config.variations);
+    if (beyond !== undefined) throw badInput(beyond, { field: '--variations' });
     mkdirSync(config.out, { recursive: true });
     store = RequestStore.open(join(config.out, 'store.sqlite'));
     writeManifest(config);
@@ -51,7 +50,7 @@ export async function runLabel(config: LabelConfig): Promise<LabelSummary> {
 
     let rewrites: CachedGenerator | undefined;
     const taskOptions: TaskOptions = { ...config.taskOptions };
-    if (getTask(config.task).variationKind === 'paraphrase' && (config.paraphrase?.source ?? 'llm') === 'llm') {
+    if (plainTask.variationKind === 'paraphrase' && (config.paraphrase?.source ?? 'llm') === 'llm') {
       const own = config.paraphrase?.backend;
       const paraphraseGenerator = own ? await createGenerator(own, key(own)) : generator;
       if (paraphraseGenerator !== generator) generators.push(paraphraseGenerator);

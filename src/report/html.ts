@@ -2,6 +2,7 @@
 import type { RunResults } from '../run/results.js';
 import { conclusion } from './conclusion.js';
 import type { Figure } from './figures.js';
+import { fixed3, percent } from './format.js';
 import type { Table } from './table.js';
 import { METHOD_DESCRIPTIONS, reportTables } from './tables.js';
 
@@ -88,7 +89,7 @@ function protocol(results: RunResults): string {
     return `${task}: ${byMethod.join(', ')}`;
   });
   const tau = Object.entries(results.tasks).map(
-    ([task, t]) => `${task}: tau ${t.diagnostics.tau_per_seed.map((x) => x.toFixed(3)).join(' / ')}, kept ${Math.round(t.diagnostics.kept_share * 100)}% of ${t.diagnostics.questions}`,
+    ([task, t]) => `${task}: tau ${t.diagnostics.tau_per_seed.map(fixed3).join(' / ')}, kept ${percent(t.diagnostics.kept_share)} of ${t.diagnostics.questions}`,
   );
   return [
     '<section id="protocol"><h2>Protocol</h2><dl class="facts">',

@@ -31,18 +31,27 @@ const NOT_COMPARED: ReadonlySet<SelectionMethod> = new Set(['ceiling', 'oracle',
 /** The task's results from its cells; comparisons get their corrected p-values from {@link correctComparisons}. */
 export function aggregate(task: string, outcomes: readonly CellOutcome[], methods: readonly SelectionMethod[], kind: AnswerKind, nTest: number): TaskResults {
   const outcomeOf = (o: CellOutcome, method: MethodName): TestOutcome | undefined => (method === 'weak' ? o.weak : o.strong[method]);
-  const correctness = (method: MethodName): number[][] =>
-    outcomes.map((o) => {
-      const bits = outcomeOf(o, method)?.correct ?? '';
-      if (bits.length !== nTest) throw new Error(`${task}: ${method} has ${bits.length} test outcomes for ${nTest} questions`);
-      return Array.from(bits, (b) => (b === '1' ? 1 : 0));
-    });
+  // Per seed, each test question right (1) or not (0); decoded once per method, as every comparison reads them.
+  const decoded = new Map<MethodName, number[][]>();
+  const correctness = (method: MethodName): number[][] => {
+    let rows = decoded.get(method);
+    if (rows === undefined) {
+      rows = outcomes.map((o) => {
+        const bits = outcomeOf(o, method)?.correct ?? '';
+        if (bits.length !== nTest) throw new Error(`${task}: ${method} has ${bits.length} test outcomes for ${nTest} questions`);
+        return Array.from(bits, (b) => (b === '1' ? 1 : 0));
+      });
+      decoded.set(method, rows);
+    }
+    return rows;
+  };
   const perSeed = (method: MethodName): number[] => outcomes.map((o) => outcomeOf(o, method)?.accuracy ?? NaN);
   const rngFor = (label: string): Rng => new Rng(hashString(`bootstrap:${task}:${label}`));
   const meanAccuracy = (method: MethodName): number => mean(perSeed(method));
   const weakMean = meanAccuracy('weak');
   const ceilingMean = methods.includes('ceiling') ? meanAccuracy('ceiling') : null;
-  const oracleGain = methods.includes('oracle') && methods.includes('naive') ? meanAccuracy('oracle') - meanAccuracy('naive') : null;
+  const naiveMean = methods.includes('naive') ? meanAccuracy('naive') : null;
+  const oracleGain = methods.includes('oracle') && naiveMean !== null ? meanAccuracy('oracle') - naiveMean : null;
 
   const result: Partial<Record<MethodName, MethodResult>> = {};
   for (const method of ['weak', ...methods] as MethodName[]) {
@@ -52,7 +61,7 @@ export function aggregate(task: string, outcomes: readonly CellOutcome[], method
     const strong = (key: 'n_train_rows' | 'train_steps'): number => (method === 'weak' ? 0 : mean(outcomes.map((o) => o.strong[method]?.[key] ?? 0)));
     // The share of the oracle's gain over naive, for the paper's selection methods (undefined: not reported).
     const isPaperSelection = (PAPER_METHODS as readonly MethodName[]).includes(method) && method !== 'ceiling';
-    const share = oracleGain === null || !isPaperSelection ? undefined : oracleGain > 0 ? (accuracy - meanAccuracy('naive')) / oracleGain : null;
+    const share = oracleGain === null || naiveMean === null || !isPaperSelection ? undefined : oracleGain > 0 ? (accuracy - naiveMean) / oracleGain : null;
     result[method] = {
       accuracy,
       accuracy_ci: bootstrapMean(correctness(method), rngFor(method)).ci,

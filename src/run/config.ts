@@ -10,6 +10,7 @@ import { PAPER_METHODS, SELECTION_METHODS } from '../core/selection.js';
 import { getFamily } from '../tasks/synthetic/families.js';
 import { FAMILY_NAMES, isFamilyName } from '../tasks/synthetic/family.js';
 import { getTask, TASK_NAMES } from '../tasks/registry.js';
+import { variationsBeyondLimit } from '../tasks/types.js';
 
 /** The methods a run trains by default: the paper's, ours, and the two controls. */
 export const DEFAULT_RUN_METHODS = [...PAPER_METHODS, 'filter-reweight', 'majority', 'random', 'consistent', 'random-s', 'oracle'] as const;
@@ -72,8 +73,10 @@ export const runConfigSchema = z
   .superRefine((config, context) => {
     // Checked before any stage runs: a count a task cannot make would otherwise stop the run midway.
     for (const [name, n] of Object.entries(config.variations)) {
-      const max = (isFamilyName(name) ? getFamily(name).task : getTask(name)).maxVariations;
-      if (max !== undefined && n > max) context.addIssue({ code: 'custom', path: ['variations', name], message: `${name} questions have at most ${max} variations, got ${n}` });
+      // Named as the config names it (the family, not its task's synthetic-<family> name).
+      const { maxVariations } = isFamilyName(name) ? getFamily(name).task : getTask(name);
+      const beyond = variationsBeyondLimit({ name, maxVariations }, n);
+      if (beyond !== undefined) context.addIssue({ code: 'custom', path: ['variations', name], message: beyond });
     }
     const synthetic = config.tasks.filter(isFamilyName);
     if (synthetic.length > 0 && synthetic.length < config.tasks.length) {

@@ -40,7 +40,7 @@ function sftSettings(recipe: SftRecipe, seed: number, label: string, maxSteps?: 
 }
 
 /** Optimizer steps of `rows` examples at a recipe's batch size and epochs (as the trainers count them). */
-export function recipeSteps(rows: number, recipe: Pick<SftRecipe, 'batchSize' | 'epochs'>): number {
+function recipeSteps(rows: number, recipe: Pick<SftRecipe, 'batchSize' | 'epochs'>): number {
   return Math.ceil(recipe.epochs * Math.ceil(rows / recipe.batchSize));
 }
 

@@ -103,7 +103,11 @@ export function weakLabelDiagnostics(seeds: readonly WeakLabelSeed[], kind: Answ
   const wrongPositions = [0, 0, 0, 0];
   for (const { answers, summaries, plan } of seeds) {
     const byId = new Map<string, AnswerRecord[]>();
-    for (const a of answers) byId.set(a.id, [...(byId.get(a.id) ?? []), a]);
+    for (const a of answers) {
+      const rows = byId.get(a.id);
+      if (rows) rows.push(a);
+      else byId.set(a.id, [a]);
+    }
     for (const s of summaries) {
       const rows = byId.get(s.id) ?? [];
       const gold = rows[0]?.gold ?? null;

@@ -110,21 +110,19 @@ async function secondPass(
   options: ScoreOptions, size: number, keys: RowKeys, plan: ScorePlan, methods: readonly SelectionMethod[], dir: string, ioThread: boolean,
 ): Promise<Map<SelectionMethod, number>> {
   const writer = new SftWriter(plan, keys, methods, options, (m) => join(dir, `sft-${m}.jsonl`), options.render, ioThread);
+  let line = 0;
   try {
     await forEachRow(options, 2, size, new AnswerReader(options.input, writer.readerOptions()), (reader) => {
       const row = reader.row;
+      line = row.line;
       const q = keys.findQuestion(row);
-      if (q < 0) throw badInput('the file changed while it was being scored: a question appeared in the second pass', { file: options.input, line: row.line, field: 'id' });
-      try {
-        writer.add(row, q, keys.answerCode(row));
-      } catch (error) {
-        // A task's rendering refuses a row (an answer that is not one of its options): name the file and line.
-        if (error instanceof W2sError) throw error.at({ file: options.input, line: row.line });
-        throw error;
-      }
+      if (q < 0) throw badInput('the file changed while it was being scored: a question appeared in the second pass', { file: options.input, line, field: 'id' });
+      writer.add(row, q, keys.answerCode(row));
     });
   } catch (error) {
     writer.abandon();
+    // A task's rendering refuses a row (an answer that is not one of its options): name the file and line.
+    if (error instanceof W2sError) throw error.at({ file: options.input, line });
     throw error;
   }
   return writer.close();

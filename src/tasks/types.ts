@@ -87,3 +87,9 @@ export interface Task<R extends Question = Question> {
    */
   variationTexts?(record: R, n: number, rng: Rng): Promise<string[]>;
 }
+
+/** Why a task cannot make `n` variations of a question (more than its `maxVariations`), or undefined when it can. */
+export function variationsBeyondLimit(task: Pick<Task, 'name' | 'maxVariations'>, n: number): string | undefined {
+  const max = task.maxVariations;
+  return max !== undefined && n > max ? `${task.name} questions have at most ${max} variations, got ${n}` : undefined;
+}
