@@ -2,9 +2,12 @@
 // loop) wait in a queue and run together as one batch, so `concurrency` callers keep the engine's batches full.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EXIT_FAILURE, W2sError } from '../errors.js';
+import type { HfTokenizer } from '../engine/tokenizers/tokenizer.js';
 import { completeIds, loadModel, promptIds, type EngineDecoding, type LoadedModel, type ModelRef } from './builtin.js';
+import { generateWorkerAvailable, WorkerGenerationEngine } from './builtin-generate-thread.js';
 import { generationOf, localFailure, type BulkGenerator, type Completion, type CompletionResult, type Decoding, type Generation, type GeneratorIdentity } from './types.js';
 
+/** How a BuiltinGenerator names its model and batches calls. */
 export interface BuiltinGeneratorOptions {
   /** The model's name in the generator identity (and so in request-store keys). */
   name: string;
@@ -18,7 +21,37 @@ interface Pending {
   ids: number[];
   decoding: Decoding;
   key: string;
+  signal: AbortSignal | undefined;
   resolve: (result: CompletionResult) => void;
+}
+
+/** Where batches run: in this thread, or in a worker thread that holds the weights (builtin-generate-thread.ts). */
+export interface GenerationEngine {
+  readonly tokenizer: HfTokenizer;
+  /** The model's context: prompt and output tokens together. */
+  readonly contextSize: number;
+  /** Completions of token-id prompts; `signal` may stop a batch between tokens (then it rejects). */
+  complete(ids: readonly (readonly number[])[], decoding: EngineDecoding, signal?: AbortSignal): Promise<Completion[]>;
+  close(): Promise<void>;
+}
+
+/** Batches in this thread: nothing else runs in it meanwhile. */
+class InThreadEngine implements GenerationEngine {
+  constructor(private readonly loaded: LoadedModel) {}
+
+  get tokenizer(): HfTokenizer {
+    return this.loaded.tokenizer;
+  }
+
+  get contextSize(): number {
+    return this.loaded.model.config.max_position_embeddings;
+  }
+
+  complete(ids: readonly (readonly number[])[], decoding: EngineDecoding): Promise<Completion[]> {
+    return completeIds(this.loaded, ids, decoding);
+  }
+
+  async close(): Promise<void> {}
 }
 
 /** Calls with the same key can share a batch. */
@@ -42,10 +75,10 @@ export class BuiltinGenerator implements BulkGenerator {
   private tokenizing = 0;
   private tokenized: (() => void) | undefined;
 
-  constructor(
-    readonly loaded: LoadedModel,
-    options: BuiltinGeneratorOptions,
-  ) {
+  readonly engine: GenerationEngine;
+
+  constructor(engine: GenerationEngine | LoadedModel, options: BuiltinGeneratorOptions) {
+    this.engine = 'model' in engine ? new InThreadEngine(engine) : engine;
     if (!(Number.isInteger(options.concurrency) && options.concurrency > 0)) throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
     this.identity = { backend: 'builtin', model: options.name };
     this.concurrency = options.concurrency;
@@ -56,6 +89,19 @@ export class BuiltinGenerator implements BulkGenerator {
     return new BuiltinGenerator(loadModel(ref), options);
   }
 
+  /**
+   * {@link open} with the weights and the batches in a worker thread, so this thread stays free while a batch runs
+   * (in this thread where the worker script is not compiled: the sources under a test runner).
+   */
+  static async openInWorker(ref: ModelRef, options: BuiltinGeneratorOptions): Promise<BuiltinGenerator> {
+    if (!generateWorkerAvailable()) return BuiltinGenerator.open(ref, options);
+    return new BuiltinGenerator(await WorkerGenerationEngine.open(ref), options);
+  }
+
+  get tokenizer(): HfTokenizer {
+    return this.engine.tokenizer;
+  }
+
   /** Batches run so far. */
   get batchesRun(): number {
     return this.batches;
@@ -63,7 +109,7 @@ export class BuiltinGenerator implements BulkGenerator {
 
   /** The model's context: prompt and output tokens together. */
   get contextSize(): number {
-    return this.loaded.model.config.max_position_embeddings;
+    return this.engine.contextSize;
   }
 
   async generate(prompt: string, decoding: Decoding, signal?: AbortSignal): Promise<Generation> {
@@ -73,7 +119,7 @@ export class BuiltinGenerator implements BulkGenerator {
   /** Completions of all prompts in order, `decoding.batchSize` (default 32) to a batch, apart from other calls. */
   async generateAll(prompts: readonly string[], decoding: EngineDecoding): Promise<Completion[]> {
     if (this.closed) throw new W2sError('the generator is closed', {}, EXIT_FAILURE);
-    return completeIds(this.loaded, await promptIds(this.loaded.tokenizer, prompts), decoding);
+    return this.engine.complete(await promptIds(this.engine.tokenizer, prompts), decoding);
   }
 
   /** {@link generate} with token counts and the finish reason. */
@@ -83,7 +129,7 @@ export class BuiltinGenerator implements BulkGenerator {
     let ids: number[] | undefined;
     this.tokenizing++;
     try {
-      [ids] = await promptIds(this.loaded.tokenizer, [prompt]);
+      [ids] = await promptIds(this.engine.tokenizer, [prompt]);
     } finally {
       this.tokenizing--;
       // Wakes the drain after this call has joined the queue (or given up): the promise below runs its executor now.
@@ -102,6 +148,7 @@ export class BuiltinGenerator implements BulkGenerator {
         ids: ids!,
         decoding,
         key: batchKey(decoding, this.serial++),
+        signal,
         resolve: (result) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(result);
@@ -113,9 +160,11 @@ export class BuiltinGenerator implements BulkGenerator {
     });
   }
 
+  /** Queued calls fail at once; a batch running in a worker thread is stopped. */
   async close(): Promise<void> {
     this.closed = true;
     for (const item of this.pending.splice(0)) item.resolve(localFailure('engine', 'the generator was closed'));
+    await this.engine.close();
   }
 
   /** Runs batches until the queue is empty; one drain loop at a time. */
@@ -150,18 +199,36 @@ export class BuiltinGenerator implements BulkGenerator {
     wake?.();
   }
 
+  /**
+   * A caller that stops while its batch runs gets its answer at once; when every caller of the batch has stopped, the
+   * batch itself is stopped (between tokens, where the engine runs in a worker thread).
+   */
   private async run(batch: Pending[]): Promise<void> {
     this.batches++;
+    const stop = new AbortController();
+    let waiting = batch.length;
+    const listeners = batch.map((b) => {
+      const onAbort = (): void => {
+        b.resolve(localFailure('aborted', 'stopped'));
+        if (--waiting === 0) stop.abort();
+      };
+      if (b.signal?.aborted) onAbort();
+      else b.signal?.addEventListener('abort', onAbort, { once: true });
+      return onAbort;
+    });
     try {
-      const completions = await completeIds(
-        this.loaded,
+      const completions = await this.engine.complete(
         batch.map((b) => b.ids),
         { ...batch[0]!.decoding, batchSize: batch.length },
+        stop.signal,
       );
       batch.forEach((b, i) => b.resolve({ ok: true, completion: completions[i]! }));
     } catch (error) {
+      if (stop.signal.aborted) return;
       const message = error instanceof W2sError ? error.message : `the engine failed: ${error instanceof Error ? error.message : String(error)}`;
       for (const b of batch) b.resolve(localFailure('engine', message));
+    } finally {
+      batch.forEach((b, i) => b.signal?.removeEventListener('abort', listeners[i]!));
     }
   }
 }

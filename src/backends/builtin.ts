@@ -107,7 +107,12 @@ export async function generateTexts(ref: ModelRef | LoadedModel, prompts: readon
  * prompt that fills the context is bad input. Generation stops early at a stop string when the tokenizer is byte-level
  * BPE (its text is known token by token); otherwise the output is cut after generating.
  */
-export async function completeIds(loaded: LoadedModel, ids: readonly (readonly number[])[], decoding: EngineDecoding): Promise<Completion[]> {
+export async function completeIds(
+  loaded: LoadedModel,
+  ids: readonly (readonly number[])[],
+  decoding: EngineDecoding,
+  stopped?: () => boolean,
+): Promise<Completion[]> {
   const { model, tokenizer } = loaded;
   const context = model.config.max_position_embeddings;
   const groups = new Map<number, number[]>();
@@ -134,6 +139,7 @@ export async function completeIds(loaded: LoadedModel, ids: readonly (readonly n
         padTokenId: tokenizer.padId ?? 0,
         ...(tokenizer.eosId !== null ? { eosTokenIds: [tokenizer.eosId] } : {}),
         ...(decode ? { stopStrings: stops, decode } : {}),
+        ...(stopped ? { stopped } : {}),
       },
     );
     const texts = await Promise.all(generations.map((g) => tokenizer.decode(g.tokens)));

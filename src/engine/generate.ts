@@ -32,6 +32,19 @@ export interface GenerateOptions {
   batchSize?: number;
   /** Token id written into left-padding positions (masked out). Default 0. */
   padTokenId?: number;
+  /**
+   * Asked before each new token: true stops the call, which then throws {@link GenerationStopped} (a server in another
+   * thread uses it to drop a batch whose clients all went away).
+   */
+  stopped?: () => boolean;
+}
+
+/** Thrown by {@link generate} when its `stopped` hook said so. */
+export class GenerationStopped extends Error {
+  constructor() {
+    super('generation stopped');
+    this.name = 'GenerationStopped';
+  }
 }
 
 export type FinishReason = 'eos' | 'stop' | 'length';
@@ -158,6 +171,7 @@ function generateBatch(model: LlamaModel, prompts: readonly (readonly number[])[
   let active = B;
   if (o.maxNewTokens > 0) step(model, s, T0);
   for (let n = 0; n < o.maxNewTokens && active > 0; n++) {
+    if (o.stopped?.()) throw new GenerationStopped();
     for (let b = 0; b < B; b++) {
       if (done[b]) {
         s.tokens[b] = o.padTokenId ?? 0;

@@ -9,7 +9,7 @@ import {
 } from './answer-scanner.js';
 import { canonicalBytes, decodeJsonString, isCanonical } from './json-bytes.js';
 import type { IoThread } from './io-thread.js';
-import { readLineChunks, readLineChunksAhead, readLines, type LineChunk } from './lines.js';
+import { checkUtf8, readLineChunks, readLineChunksAhead, readLines, type LineChunk } from './lines.js';
 import { nativeAnswerScan, type AnswerLineBatchScan } from './native-answer-scan.js';
 import { fieldFailure, parseObjectLine } from './jsonl.js';
 
@@ -229,6 +229,7 @@ export class AnswerReader {
       if (chunk === undefined || this.position >= chunk.end) {
         const next = this.chunks.next();
         if (next.done) return false;
+        checkUtf8(next.value, this.row.file, this.line);
         this.chunk = next.value;
         this.position = next.value.start;
         continue;

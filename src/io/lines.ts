@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
+import { badInput } from '../errors.js';
 import type { IoThread } from './io-thread.js';
 
 /** The bytes read at a time, unless a line is longer. */
@@ -100,13 +102,35 @@ export function* readLineChunksAhead(file: string, io: IoThread, buffer: Buffer,
 }
 
 /**
- * The lines of a UTF-8 text file with their 1-based numbers. Handles "\n" and "\r\n"; a final line without a newline
+ * Refuses a chunk that is not well-formed UTF-8, naming the first line that is not (`linesBefore`: the lines of the file
+ * before the chunk). Text is never read with replacement characters: two ids that differ only in invalid bytes would
+ * become one.
+ */
+export function checkUtf8(chunk: LineChunk, file: string, linesBefore: number): void {
+  const { buffer, start, end } = chunk;
+  if (isUtf8(buffer.subarray(start, end))) return;
+  let line = linesBefore;
+  for (let at = start; at < end; ) {
+    const newline = buffer.indexOf(10, at);
+    const stop = newline < 0 || newline >= end ? end : newline;
+    line++;
+    if (!isUtf8(buffer.subarray(at, stop))) {
+      throw badInput('the line is not valid UTF-8 text (w2s reads every text file as UTF-8; convert the file, e.g. with iconv)', { file, line });
+    }
+    at = stop + 1;
+  }
+}
+
+/**
+ * The lines of a UTF-8 text file with their 1-based numbers (a line that is not UTF-8 is bad input). Handles "\n" and "\r\n"; a final line without a newline
  * is still a line; empty lines are yielded too (callers decide whether they are allowed). `bytesRead` is the file
  * offset just past the line, for progress bars.
  */
 export function* readLines(file: string): Generator<{ line: number; text: string; bytesRead: number }> {
   let lineNumber = 0;
-  for (const { buffer, end, offset } of readLineChunks(file)) {
+  for (const chunk of readLineChunks(file)) {
+    checkUtf8(chunk, file, lineNumber);
+    const { buffer, end, offset } = chunk;
     let start = 0;
     while (start < end) {
       const newline = buffer.indexOf(10, start);

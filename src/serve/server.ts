@@ -205,7 +205,7 @@ class OpenAiApi {
         'invalid_value',
       );
     }
-    const lengths = (await promptIds(generator.loaded.tokenizer, [...prompts])).map((ids) => ids.length);
+    const lengths = (await promptIds(generator.tokenizer, [...prompts])).map((ids) => ids.length);
     lengths.forEach((length, i) => {
       if (length >= generator.contextSize) {
         throw new ApiError(

@@ -103,6 +103,11 @@ describe('readLineChunksAhead', () => {
 });
 
 describe('readLines', () => {
+  it('refuses a line that is not UTF-8, naming it, instead of reading replacement characters', () => {
+    const path = file(Buffer.concat([Buffer.from('fine\ncafé\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), Buffer.from('after\n')]));
+    expect(() => [...readLines(path)]).toThrow(`${path}, line 3: the line is not valid UTF-8`);
+  });
+
   it('splits on \\n and \\r\\n, keeps a last line without a newline, and reports offsets', () => {
     const path = file('a\r\n\nb\rc\nlast');
     expect([...readLines(path)]).toEqual([

@@ -127,6 +127,35 @@ describe('w2s score pipeline', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it.each([
+    ['with the native scanner', undefined],
+    ['without native code', 'portable'],
+  ])('refuses a line that is not UTF-8 (%s), naming file and line: ids differing in invalid bytes are not merged', async (_path, kernels) => {
+    const dir = tmp();
+    const input = join(dir, 'answers.jsonl');
+    const line = (id: Buffer, variant: number): Buffer =>
+      Buffer.concat([Buffer.from('{"id":"bad'), id, Buffer.from(`","variant":${variant},"prompt":"p","output":"o","answer":"x"}\n`)]);
+    writeFileSync(input, Buffer.concat([Buffer.from('{"id":"a","variant":0,"prompt":"p","output":"o","answer":"x"}\n'), line(Buffer.from([0xff]), 0), line(Buffer.from([0xfe]), 0)]));
+    const out = join(dir, 'out');
+    const before = process.env.W2S_KERNELS;
+    if (kernels === undefined) delete process.env.W2S_KERNELS;
+    else process.env.W2S_KERNELS = kernels;
+    let error: unknown;
+    try {
+      await score({ ...options, input, out });
+    } catch (e) {
+      error = e;
+    } finally {
+      if (before === undefined) delete process.env.W2S_KERNELS;
+      else process.env.W2S_KERNELS = before;
+    }
+    expect(error).toBeInstanceOf(W2sError);
+    expect((error as W2sError).exitCode).toBe(2);
+    expect((error as Error).message).toContain(`${input}, line 2`);
+    expect((error as Error).message).toMatch(/not valid UTF-8/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('rejects an empty file and keeps an existing output folder untouched on error', async () => {
     const dir = tmp();
     const input = join(dir, 'empty.jsonl');

@@ -38,7 +38,8 @@ export function registerServe(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const flags = parseFlags(serveFlags, raw);
       const name = flags.name ?? basename(resolve(flags.adapter ?? flags.model));
-      const generator = BuiltinGenerator.open(
+      // The weights and the batches live in a worker thread: the server answers other requests while a batch runs.
+      const generator = await BuiltinGenerator.openInWorker(
         { checkpoint: flags.model, ...(flags.adapter !== undefined ? { adapter: flags.adapter } : {}) },
         { name, concurrency: flags.batchSize },
       );
