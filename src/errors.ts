@@ -49,3 +49,13 @@ function formatMessage(message: string, { file, line, field }: Location): string
 export function badInput(message: string, location: Location = {}): W2sError {
   return new W2sError(message, location, EXIT_BAD_INPUT);
 }
+
+/**
+ * A file-system error of a call that had only a descriptor (write, fsync, close) gets the path it was writing, so the
+ * one-line message names the file (cli/main.ts `systemError`).
+ */
+export function withPath(error: unknown, path: string): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (error instanceof Error && typeof e.code === 'string' && e.path === undefined) e.path = path;
+  return error;
+}

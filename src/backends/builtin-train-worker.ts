@@ -16,7 +16,13 @@ export interface TrainJob {
 export type TrainWorkerMessage =
   | { type: 'step'; step: number; totalSteps: number; loss: number; learningRate: number }
   | { type: 'done'; outcome: Awaited<ReturnType<typeof trainSft>> }
-  | { type: 'error'; message: string; w2s: { detail: string; location: W2sError['location']; exitCode: number } | null };
+  | {
+      type: 'error';
+      message: string;
+      w2s: { detail: string; location: W2sError['location']; exitCode: number } | null;
+      /** A file-system error's fields, so the parent reports it as one (disk full: the file and the cause). */
+      system: { code: string; syscall?: string; path?: string } | null;
+    };
 
 const job = workerData as TrainJob;
 const post = (message: TrainWorkerMessage): void => parentPort?.postMessage(message);
@@ -30,5 +36,12 @@ try {
     type: 'error',
     message: error instanceof Error ? (error.stack ?? error.message) : String(error),
     w2s: error instanceof W2sError ? { detail: error.detail, location: error.location, exitCode: error.exitCode } : null,
+    system: systemFields(error),
   });
+}
+
+function systemFields(error: unknown): { code: string; syscall?: string; path?: string } | null {
+  const e = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof e.code !== 'string') return null;
+  return { code: e.code, ...(e.syscall !== undefined ? { syscall: e.syscall } : {}), ...(e.path !== undefined ? { path: e.path } : {}) };
 }

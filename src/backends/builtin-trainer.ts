@@ -68,8 +68,7 @@ function inWorker(job: TrainJob, options: TrainControl): Promise<SftOutcome> {
       if (message.type === 'step') options.onStep?.({ step: message.step, totalSteps: message.totalSteps, loss: message.loss, learningRate: message.learningRate });
       else if (message.type === 'done') settle(() => resolvePromise(message.outcome));
       else {
-        const w2s = message.w2s;
-        settle(() => reject(w2s ? new W2sError(w2s.detail, w2s.location, w2s.exitCode) : new Error(`training failed in a worker thread: ${message.message}`)));
+        settle(() => reject(workerError(message)));
       }
     });
     worker.on('error', (error) => settle(() => reject(error)));
@@ -77,6 +76,14 @@ function inWorker(job: TrainJob, options: TrainControl): Promise<SftOutcome> {
       settle(() => reject(stopping ? options.signal!.reason : new Error(`the training worker thread exited (code ${code}) without a result`))),
     );
   });
+}
+
+/** The worker's error as this thread's: ours as W2sError, a file-system error with its code, path and call. */
+function workerError(message: Extract<TrainWorkerMessage, { type: 'error' }>): Error {
+  const { w2s, system } = message;
+  if (w2s) return new W2sError(w2s.detail, w2s.location, w2s.exitCode);
+  if (system) return Object.assign(new Error(message.message.split('\n')[0]), system);
+  return new Error(`training failed in a worker thread: ${message.message}`);
 }
 
 /** The staging folders an interrupted atomic write (io/atomic.ts) leaves beside `outDir`. */

@@ -27,6 +27,8 @@ const SYSTEM_ERRORS: Readonly<Record<string, { meaning: string; exitCode: number
   EROFS: { meaning: 'read-only file system', exitCode: EXIT_BAD_INPUT },
   ENOSPC: { meaning: 'no space left on the device', exitCode: EXIT_FAILURE },
   EDQUOT: { meaning: 'disk quota exceeded', exitCode: EXIT_FAILURE },
+  EFBIG: { meaning: 'the file is larger than this process may write (ulimit -f) or the file system holds', exitCode: EXIT_FAILURE },
+  EIO: { meaning: 'input/output error of the device', exitCode: EXIT_FAILURE },
   EMFILE: { meaning: 'too many open files', exitCode: EXIT_FAILURE },
   EADDRINUSE: { meaning: 'the address is in use', exitCode: EXIT_BAD_INPUT },
   EADDRNOTAVAIL: { meaning: 'no such address on this machine', exitCode: EXIT_BAD_INPUT },

@@ -1,8 +1,12 @@
 // Every output that must never be seen half-written goes through here: a file or a folder is filled under a temporary
 // name beside its target and renamed into place, so a reader (or the next run, after a kill -9) sees either the
 // previous complete version or the new one. Sets of files that appear together use `StagedOutput` (staged-output.ts).
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// Temporary names say which host and process made them, so what a killed process left is removed by the next write
+// to the same target.
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { badInput, withPath } from '../errors.js';
+import { hostTag, processAlive } from './folder-lock.js';
 
 /** Write a whole file through a temporary sibling renamed into place. */
 export function writeFileAtomically(path: string, contents: string | Uint8Array): void {
@@ -20,24 +24,50 @@ export function writeJsonAtomically(path: string, value: unknown, indent = 2): v
  */
 export function writeFileAtomicallyWith(path: string, fill: (fd: number) => void, options: { fsync?: boolean } = {}): void {
   const target = resolve(path);
+  if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw badInput('is a folder, not a file: give the path of the file to write', { file: target });
   mkdirSync(dirname(target), { recursive: true });
-  const temp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+  removeAbandonedTemporaries(target);
+  const temp = join(dirname(target), `${stagingPrefix(target)}${owner()}`);
   const fd = openSync(temp, 'w');
+  let open = true;
   try {
     fill(fd);
     if (options.fsync) fsyncSync(fd);
-  } catch (error) {
+    open = false;
     closeSync(fd);
+    // Fails when the target is a folder, say: the temporary file must not stay behind.
+    renameSync(temp, target);
+  } catch (error) {
+    if (open) closeSync(fd);
     rmSync(temp, { force: true });
-    throw error;
+    throw withPath(error, target);
   }
-  closeSync(fd);
-  renameSync(temp, target);
 }
 
-/** The prefix of the staging folders `writeDirAtomically` makes beside `dir` (what an interrupted write leaves). */
-export function stagingPrefix(dir: string): string {
-  return `.${basename(resolve(dir))}.tmp-`;
+/** The prefix of the temporary files and staging folders made beside `path` (what an interrupted write leaves). */
+export function stagingPrefix(path: string): string {
+  return `.${basename(resolve(path))}.tmp-`;
+}
+
+/** host-pid: who made a temporary name. */
+function owner(): string {
+  return `${hostTag()}-${process.pid}`;
+}
+
+const OWNER = /^([A-Za-z0-9._]+)-(\d+)(?:-|$)/;
+
+/** Removes the temporary files and folders beside `target` that processes of this host, now gone, left. */
+function removeAbandonedTemporaries(target: string): void {
+  const parent = dirname(target);
+  const prefix = stagingPrefix(target);
+  const host = hostTag();
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const match = OWNER.exec(name.slice(prefix.length));
+    if (match === null || match[1] !== host) continue;
+    const pid = Number(match[2]);
+    if (pid !== process.pid && !processAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
 }
 
 /**
@@ -47,7 +77,8 @@ export function stagingPrefix(dir: string): string {
 export function writeDirAtomically(dir: string, fill: (staging: string) => void): void {
   const target = resolve(dir);
   mkdirSync(dirname(target), { recursive: true });
-  const staging = mkdtempSync(join(dirname(target), stagingPrefix(target)));
+  removeAbandonedTemporaries(target);
+  const staging = mkdtempSync(join(dirname(target), `${stagingPrefix(target)}${owner()}-`));
   try {
     fill(staging);
   } catch (err) {

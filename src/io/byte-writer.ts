@@ -2,6 +2,7 @@
 // (tens of nanoseconds a piece); copying within one array (copyWithin) does not. So the input chunk, the constant
 // pieces and the output buffers of a writer live in one ArrayBuffer, an arena, and most copies stay inside it.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { withPath } from '../errors.js';
 import type { IoThread } from './io-thread.js';
 
 /** Pieces shorter than this are copied byte by byte (cheaper than any call). */
@@ -74,7 +75,7 @@ export class ByteWriter {
   private closed = false;
 
   constructor(
-    path: string,
+    private readonly path: string,
     arena: Arena,
     private readonly bytes: number,
     private readonly io: IoThread | null = null,
@@ -115,7 +116,11 @@ export class ByteWriter {
   /** Writes a piece larger than the buffer directly, after everything before it (call with the buffer flushed). */
   private writeNow(source: Uint8Array, start: number, end: number): void {
     this.io?.waitFor(Math.max(...this.tickets));
-    writeAll(this.fd, source, start, end);
+    try {
+      writeAll(this.fd, source, start, end);
+    } catch (error) {
+      throw withPath(error, this.path);
+    }
   }
 
   /**
@@ -140,6 +145,14 @@ export class ByteWriter {
   }
 
   flush(): void {
+    try {
+      this.flushBuffer();
+    } catch (error) {
+      throw withPath(error, this.path);
+    }
+  }
+
+  private flushBuffer(): void {
     const io = this.io;
     if (io === null) writeAll(this.fd, this.arena, this.begin, this.position);
     else {
@@ -157,7 +170,11 @@ export class ByteWriter {
   close(): void {
     if (this.closed) return;
     this.flush();
-    this.io?.waitFor(Math.max(...this.tickets));
+    try {
+      this.io?.waitFor(Math.max(...this.tickets));
+    } catch (error) {
+      throw withPath(error, this.path);
+    }
     this.closed = true;
     closeSync(this.fd);
   }

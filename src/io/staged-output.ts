@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { withPath } from '../errors.js';
 import { hostTag, processAlive } from './folder-lock.js';
 
 const STAGING_PREFIX = '.w2s-staging-';
@@ -79,7 +80,11 @@ export class BufferedWriter {
 
   flush(): void {
     let offset = 0;
-    while (offset < this.used) offset += writeSync(this.fd, this.buffer, offset, this.used - offset);
+    try {
+      while (offset < this.used) offset += writeSync(this.fd, this.buffer, offset, this.used - offset);
+    } catch (error) {
+      throw withPath(error, this.path);
+    }
     this.used = 0;
   }
 

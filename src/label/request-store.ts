@@ -105,6 +105,8 @@ export class RequestStore {
       if (error instanceof W2sError) throw error;
       const code = (error as { code?: string }).code;
       if (code === 'SQLITE_BUSY') throw new W2sError('another w2s process is using this request store; wait for it or use another --out folder', { file: path }, EXIT_FAILURE);
+      const storage = storageError(error, path, 'cannot open the request store');
+      if (storage) throw storage;
       throw badInput(`cannot open the request store: ${(error as Error).message}`, { file: path });
     }
     this.byId = this.db.prepare('SELECT id, key, status, output, finish_reason, failure_reason, failure_message, attempts FROM requests WHERE id = ?');
@@ -166,7 +168,18 @@ export class RequestStore {
   }
 
   private append(meta: RequestMeta, outcome: Record<string, string | number | null>): void {
-    const { lastInsertRowid } = this.insert.run({
+    let lastInsertRowid: number | bigint;
+    try {
+      lastInsertRowid = this.insertRow(meta, outcome);
+    } catch (error) {
+      // A failed insert is rolled back: the store still holds every earlier outcome, and a rerun resumes from them.
+      throw storageError(error, this.path, 'cannot record an outcome in the request store (the ones before it are kept; rerun to resume)') ?? error;
+    }
+    this.remember(meta.key, Number(lastInsertRowid), outcome.status === 'answered', outcome.attempts as number);
+  }
+
+  private insertRow(meta: RequestMeta, outcome: Record<string, string | number | null>): number | bigint {
+    return this.insert.run({
       key: Buffer.from(meta.key, 'hex'),
       backend: meta.identity.backend,
       model: meta.identity.model,
@@ -175,8 +188,7 @@ export class RequestStore {
       decoding: canonicalDecoding(meta.decoding),
       now: new Date().toISOString(),
       ...outcome,
-    });
-    this.remember(meta.key, Number(lastInsertRowid), outcome.status === 'answered', outcome.attempts as number);
+    }).lastInsertRowid;
   }
 
   // A key's first answer decides it; until it has one, its latest failure does.
@@ -191,4 +203,12 @@ export class RequestStore {
       }
     }
   }
+}
+
+/** SQLite's "the disk is full" and I/O errors as one line naming the store (exit 1: the machine's fault, not the input). */
+function storageError(error: unknown, path: string, what: string): W2sError | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^SQLITE_(FULL|IOERR)/.test(code)) return undefined;
+  const cause = code === 'SQLITE_FULL' ? 'the disk is full' : 'the disk is full or failing (a write was refused)';
+  return new W2sError(`${what}: ${cause} (${code})`, { file: path }, EXIT_FAILURE);
 }
