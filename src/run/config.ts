@@ -11,19 +11,30 @@ import { getFamily } from '../tasks/synthetic/families.js';
 import { FAMILY_NAMES, isFamilyName } from '../tasks/synthetic/family.js';
 import { getTask, TASK_NAMES } from '../tasks/registry.js';
 import { variationsBeyondLimit } from '../tasks/types.js';
+import type { SftRecipe } from '../tasks/synthetic/suite.js';
 
 /** The methods a run trains by default: the paper's, ours, and the two controls. */
 export const DEFAULT_RUN_METHODS = [...PAPER_METHODS, 'filter-reweight', 'majority', 'random', 'consistent', 'random-s', 'oracle'] as const;
 
 const sftOverrides = z
   .object({
-    learningRate: z.number().positive(),
-    batchSize: z.number().int().positive(),
+    learning_rate: z.number().positive(),
+    batch_size: z.number().int().positive(),
     epochs: z.number().positive(),
-    warmupSteps: z.number().int().nonnegative(),
+    warmup_steps: z.number().int().nonnegative(),
   })
   .partial()
   .strict();
+
+/** A weak_sft / strong_sft block in the recipe's own (camelCase) names. */
+export function sftRecipeOverrides(overrides: z.infer<typeof sftOverrides>): Partial<Pick<SftRecipe, 'learningRate' | 'batchSize' | 'epochs' | 'warmupSteps'>> {
+  return {
+    ...(overrides.learning_rate !== undefined ? { learningRate: overrides.learning_rate } : {}),
+    ...(overrides.batch_size !== undefined ? { batchSize: overrides.batch_size } : {}),
+    ...(overrides.epochs !== undefined ? { epochs: overrides.epochs } : {}),
+    ...(overrides.warmup_steps !== undefined ? { warmupSteps: overrides.warmup_steps } : {}),
+  };
+}
 
 export const runConfigSchema = z
   .object({
@@ -66,7 +77,7 @@ export const runConfigSchema = z
       .strict()
       .default({})
       .describe('engine hf: python (interpreter; default $W2S_PYTHON or .venv-hf), accelerate (single-gpu, multi-gpu, deepspeed-zero2 or a config file), precision (auto, fp32, bf16)'),
-    weak_sft: sftOverrides.default({}).describe("overrides of the weak model's SFT recipe: learningRate, batchSize, epochs, warmupSteps (the recipe's own names)"),
+    weak_sft: sftOverrides.default({}).describe("overrides of the weak model's SFT recipe: learning_rate, batch_size, epochs, warmup_steps"),
     strong_sft: sftOverrides.default({}).describe("overrides of the strong model's SFT recipe (keys as weak_sft)"),
   })
   .strict()

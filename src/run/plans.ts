@@ -15,7 +15,7 @@ import { buildWorld } from '../tasks/synthetic/world.js';
 import { getTask, isTaskName } from '../tasks/registry.js';
 import type { Question, Task, VariationKind } from '../tasks/types.js';
 import { ensureBases } from './bases.js';
-import type { RunConfig } from './config.js';
+import { sftRecipeOverrides, type RunConfig } from './config.js';
 import { loadSplits } from '../datasets/split-records.js';
 import { ANSWER_DECODING, type AnswerKind } from './weak-labels.js';
 
@@ -63,8 +63,8 @@ export function suiteFor(config: RunConfig): SuiteConfig {
   const base = { default: SUITE_DEFAULT, control: SUITE_CONTROL, quick: SUITE_QUICK }[config.suite];
   return {
     ...base,
-    weak: { ...base.weak, sft: { ...base.weak.sft, ...config.weak_sft } },
-    strong: { ...base.strong, sft: { ...base.strong.sft, ...config.strong_sft } },
+    weak: { ...base.weak, sft: { ...base.weak.sft, ...sftRecipeOverrides(config.weak_sft) } },
+    strong: { ...base.strong, sft: { ...base.strong.sft, ...sftRecipeOverrides(config.strong_sft) } },
   };
 }
 
@@ -119,7 +119,7 @@ function paperSetup(config: RunConfig): ExperimentSetup {
     epochs: PAPER_SFT.epochs ?? 3,
     warmupSteps: PAPER_SFT.warmupSteps ?? 0,
     lora: PAPER_SFT.lora,
-    ...overrides,
+    ...sftRecipeOverrides(overrides),
   });
   const source = { data: config.data, cacheDir: resolve(cacheDirFromEnv()), seed: 0 };
   return {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/backends/hf/python.js';
 import { parseRunConfig, readRunConfigFile } from '../../src/run/config.js';
+import { suiteFor } from '../../src/run/plans.js';
+import { SUITE_DEFAULT } from '../../src/tasks/synthetic/suite.js';
 
 describe('run configuration', () => {
   it('reads the shipped GPU example: the paper pair on MMLU with the hf engine under accelerate', () => {
@@ -13,6 +15,13 @@ describe('run configuration', () => {
 
   it('defaults to the embedded suite on the built-in engine', () => {
     expect(parseRunConfig({})).toMatchObject({ suite: 'default', engine: 'builtin', tasks: ['knowledge', 'continuation', 'judgement', 'arithmetic'], data: [] });
+  });
+
+  it('takes SFT overrides in snake_case like every other key, and applies them to the recipe', () => {
+    const suite = suiteFor(parseRunConfig({ weak_sft: { learning_rate: 0.01, warmup_steps: 3 }, strong_sft: { batch_size: 8, epochs: 2 } }));
+    expect(suite.weak.sft).toEqual({ ...SUITE_DEFAULT.weak.sft, learningRate: 0.01, warmupSteps: 3 });
+    expect(suite.strong.sft).toEqual({ ...SUITE_DEFAULT.strong.sft, batchSize: 8, epochs: 2 });
+    expect(() => parseRunConfig({ weak_sft: { learningRate: 0.01 } }, 'my.yaml')).toThrow(/my\.yaml, field "weak_sft".*learningRate/);
   });
 
   it('names the field of a bad setting', () => {
