@@ -3,7 +3,8 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'bench/results/**', 'coverage/**'] },
+  // Build outputs and the sidecar's Python environments (their packages ship JavaScript of their own).
+  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'bench/results/**', 'coverage/**', 'build/**', 'prebuilds/**', '.venv-hf/**', '.venv-hf-current/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

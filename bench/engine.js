@@ -4,7 +4,10 @@
 // and sequence length, derived here from the suite, and (b) the reference config of 4 layers, d_model 256, 4 heads,
 // vocab 512, seq 128, batch 16. Measures training tok/s (optimizer steps: forward, backward, clipping, AdamW; full
 // fine-tuning and LoRA r16 on q/v), KV-cached greedy generation tok/s and each side's peak RSS, every run in its own
-// child process, the two sides alternating run after run; figures are medians over the rounds.
+// child process, the two sides alternating run after run; figures are medians over the rounds. Ours runs the kernels a
+// fresh install gets (the addon's own sgemm, no BLAS: build/native or the package's prebuilt binary, the same
+// sources and flags) and, where libopenblas is installed, the same addon with sgemm by OpenBLAS (W2S_SGEMM=openblas)
+// as a third contestant.
 // Runs on the compiled dist/ (npm run build first). `--quick` takes fewer steps and rounds.
 // Prints a table and writes bench/results/engine.json.
 import { spawnSync } from 'node:child_process';
@@ -15,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sftExamples, promptIds } from '../dist/backends/builtin.js';
 import { Rng } from '../dist/core/rng.js';
 import { getKernels } from '../dist/engine/kernels/index.js';
+import { describeKernels, kernelInfo } from '../dist/native/kernel-info.js';
 import { PAPER_LORA } from '../dist/engine/lora.js';
 import { ANSWER_DECODING } from '../dist/run/weak-labels.js';
 import { allFamilies } from '../dist/tasks/synthetic/families.js';
@@ -114,8 +118,11 @@ function runChild(command, args, env) {
   return JSON.parse(run.stdout.trim().split('\n').pop());
 }
 
-const ours = (request, setting) =>
-  runChild(process.execPath, [join(here, 'engine-child.js'), JSON.stringify({ ...request, threads: setting.threads, blas_threads: setting.blas_threads })], {});
+const ours = (request, setting, env = {}) =>
+  runChild(process.execPath, [join(here, 'engine-child.js'), JSON.stringify({ ...request, threads: setting.threads, blas_threads: setting.blas_threads })], env);
+
+/** The environment of ours with sgemm by OpenBLAS, which the addon loads at run time. */
+const OPENBLAS_ENV = { W2S_SGEMM: 'openblas' };
 
 const torch = (request) =>
   runChild(PYTHON, [join(root, 'parity', 'bench.py'), JSON.stringify({ ...request, lora: request.lora ? { r: request.lora.r, alpha: request.lora.alpha, dropout: request.lora.dropout, targets: request.lora.targetModules } : null })], TORCH_ENV);
@@ -137,7 +144,7 @@ function race(contestants, rounds) {
   );
 }
 
-function measure(shape, kind, lora, steps, rounds) {
+function measure(shape, kind, lora, steps, rounds, openblas) {
   const train = kind === 'train';
   const request = train
     ? { mode: 'train', config: shape.config, ...shape.train, steps, lora }
@@ -148,12 +155,15 @@ function measure(shape, kind, lora, steps, rounds) {
       { key: 'ours', setting: main.label, run: () => ours(request, main) },
       { key: 'pytorch', setting: 'OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2', run: () => torch(request) },
       { key: 'ours_alt', setting: alt.label, run: () => ours(request, alt) },
+      ...(openblas ? [{ key: 'ours_openblas', setting: `${main.label}, W2S_SGEMM=openblas`, run: () => ours(request, main, OPENBLAS_ENV) }] : []),
     ],
     rounds,
   );
   return {
     ...result,
     ratio: result.ours.tokens_per_second / result.pytorch.tokens_per_second,
+    // Ours over the same engine with OpenBLAS's sgemm: above 1, the addon's own sgemm is the faster.
+    ...(openblas ? { openblas_ratio: result.ours.tokens_per_second / result.ours_openblas.tokens_per_second } : {}),
     ratio_alt: result.ours_alt.tokens_per_second / result.pytorch.tokens_per_second,
     memory_ratio: result.ours.peak_rss_bytes / result.pytorch.peak_rss_bytes,
   };
@@ -165,6 +175,10 @@ export async function run(flags) {
   const quick = flags.includes('--quick');
   const rounds = quick ? 3 : 5;
   const kernels = getKernels();
+  const kernelsInfo = kernelInfo();
+  // OpenBLAS takes part where the addon can load it.
+  const openblas = typeof kernels.setSgemm === 'function' && kernels.setSgemm('openblas') === null;
+  if (openblas) kernels.setSgemm('w2s');
   const torchVersion = runChild(PYTHON, ['-c', 'import json, torch; print(json.dumps(torch.__version__))'], TORCH_ENV);
   const shapes = { default: await defaultShape(), reference: REFERENCE };
   const loadBefore = loadavg()[0];
@@ -173,14 +187,15 @@ export async function run(flags) {
     const small = name === 'default';
     const trainSteps = Math.ceil((small ? 60 : 10) / (quick ? 3 : 1));
     const genRuns = Math.ceil((small ? 40 : 10) / (quick ? 4 : 1));
-    const train = measure(shape, 'train', null, trainSteps, rounds);
-    const lora = measure(shape, 'train', LORA, trainSteps, rounds);
-    const generate = measure(shape, 'generate', null, genRuns, rounds);
+    const train = measure(shape, 'train', null, trainSteps, rounds, openblas);
+    const lora = measure(shape, 'train', LORA, trainSteps, rounds, openblas);
+    const generate = measure(shape, 'generate', null, genRuns, rounds, openblas);
     out[name] = {
       train_ratio: train.ratio,
       lora_train_ratio: lora.ratio,
       generate_ratio: generate.ratio,
       train_memory_ratio: train.memory_ratio,
+      ...(openblas ? { train_openblas_ratio: train.openblas_ratio, generate_openblas_ratio: generate.openblas_ratio } : {}),
       shape: {
         hidden_size: shape.config.hidden_size,
         intermediate_size: shape.config.intermediate_size,
@@ -200,16 +215,17 @@ export async function run(flags) {
   }
   const loadAfter = loadavg()[0];
 
-  console.log(`ours: ${kernels.name} kernels; PyTorch ${torchVersion} CPU, OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2`);
+  console.log(`ours: ${describeKernels(kernelsInfo)}; PyTorch ${torchVersion} CPU, OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2`);
   console.log(`tok/s: median of ${rounds} alternating runs, each in its own process; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
   for (const [name, r] of Object.entries(out)) {
     const s = r.shape;
     console.log(`\n(${name === 'default' ? 'a' : 'b'}) ${name}: d ${s.hidden_size}, ${s.num_hidden_layers} layers, ${s.num_attention_heads} heads, MLP ${s.intermediate_size}, vocab ${s.vocab_size}; train B${s.train.batch} T${s.train.seq}; generate B${s.generate.batch} ${s.generate.prompt}+${s.generate.new_tokens}`);
     console.log(`    ${s.derivation}`);
-    const header = ['', 'ours tok/s', 'PyTorch tok/s', 'ratio', 'alt tok/s', 'alt ratio', 'ours MiB', 'PyTorch MiB'];
+    const header = ['', 'ours tok/s', 'PyTorch tok/s', 'ratio', 'alt tok/s', 'alt ratio', 'ours MiB', 'PyTorch MiB', ...(openblas ? ['OpenBLAS tok/s', 'ours/OpenBLAS'] : [])];
     const rows = [['train (full)', r.train], ['train (LoRA r16 q,v)', r.lora_train], ['generate (greedy, KV cache)', r.generate]].map(([label, m]) => [
       label, m.ours.tokens_per_second.toFixed(0), m.pytorch.tokens_per_second.toFixed(0), m.ratio.toFixed(2),
       m.ours_alt.tokens_per_second.toFixed(0), m.ratio_alt.toFixed(2), mib(m.ours.peak_rss_bytes), mib(m.pytorch.peak_rss_bytes),
+      ...(openblas ? [m.ours_openblas.tokens_per_second.toFixed(0), m.openblas_ratio.toFixed(2)] : []),
     ]);
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
     for (const line of [header, ...rows]) console.log('    ' + line.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
@@ -223,9 +239,9 @@ export async function run(flags) {
       ours: { train: OURS.train.label, train_alt: OURS.train_alt.label, generate: OURS.generate.label, generate_alt: OURS.generate_alt.label },
       pytorch: 'OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2',
     },
-    statistic: `median tok/s of ${rounds} alternating runs per side (ours, PyTorch, ours alt, repeated), each run in its own process; peak RSS: the largest of the runs`,
-    kernels: kernels.name,
-    blas: kernels.info ? kernels.info() : null,
+    statistic: `median tok/s of ${rounds} alternating runs per side (ours, PyTorch, ours alt${openblas ? ', ours with OpenBLAS' : ''}, repeated), each run in its own process; peak RSS: the largest of the runs`,
+    kernels: kernelsInfo,
+    openblas: openblas ? kernels.info().openblas : null,
     // Inherited by both sides (e.g. a pinned OPENBLAS_CORETYPE), on top of each side's own thread settings.
     environment: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(OPENBLAS|OMP|GOTO)_/.test(k))),
     cpu: { model: cpus()[0]?.model ?? 'unknown', cores: cpus().length },

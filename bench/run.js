@@ -7,6 +7,8 @@ const benches = {
   kernels: () => import('./kernels.mjs'),
   run: () => import('./run-experiment.js'),
   engine: () => import('./engine.js'),
+  explore: () => import('./explore.js'),
+  startup: () => import('./startup.js'),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -2,6 +2,7 @@
  * Vector code that is safe on every x86-64: the hot loops are compiled twice (x86-64-v3, i.e. AVX2 with FMA, and the
  * baseline SSE2) and the loader picks the clone the running CPU supports, so an addon built on one machine still
  * runs on an older one. Other targets (ARM, macOS's toolchain) get one -O3 build, auto-vectorised for their baseline.
+ * The matrix product's kernels are chosen at run time too, by w2s_best_isa below (or W2S_SIMD).
  */
 #ifndef W2S_SIMD_H
 #define W2S_SIMD_H
@@ -15,6 +16,47 @@
 #else
 #define W2S_HOT
 #endif
+
+/*
+ * The instruction sets the matrix product has hand-written kernels for (native/gemm_kernels.c), from the most
+ * portable up. The build is always baseline code; the kernel is chosen at run time among those the CPU supports.
+ */
+typedef enum { W2S_ISA_SCALAR, W2S_ISA_AVX2, W2S_ISA_AVX512, W2S_ISA_NEON, W2S_ISA_COUNT } w2s_isa;
+
+static inline const char *w2s_isa_name(w2s_isa isa) {
+  static const char *const names[W2S_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon"};
+  return (unsigned)isa < W2S_ISA_COUNT ? names[isa] : "unknown";
+}
+
+/* Whether this CPU (and its OS, which must save the wider registers) runs code for `isa`. */
+static inline int w2s_cpu_has(w2s_isa isa) {
+  switch (isa) {
+    case W2S_ISA_SCALAR:
+      return 1;
+#if defined(__x86_64__) && defined(__GNUC__)
+    /* libgcc's and compiler-rt's checks include the XGETBV test for OS support of the registers. */
+    case W2S_ISA_AVX2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case W2S_ISA_AVX512:
+      return __builtin_cpu_supports("avx512f");
+#endif
+#if defined(__aarch64__)
+    /* Advanced SIMD is part of every AArch64 CPU. */
+    case W2S_ISA_NEON:
+      return 1;
+#endif
+    default:
+      return 0;
+  }
+}
+
+/* The widest instruction set this CPU supports. */
+static inline w2s_isa w2s_best_isa(void) {
+  for (int isa = W2S_ISA_COUNT - 1; isa > W2S_ISA_SCALAR; isa--) {
+    if (w2s_cpu_has((w2s_isa)isa)) return (w2s_isa)isa;
+  }
+  return W2S_ISA_SCALAR;
+}
 
 /*
  * exp(x) in float32 for the softmax, SiLU and cross-entropy loops, branch-free so that loops over it vectorise:

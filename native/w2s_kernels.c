@@ -1,6 +1,6 @@
 /*
- * w2s native kernels: a Node-API addon that hands sgemm to OpenBLAS and runs the engine's fused row-wise and
- * attention kernels and the AdamW update (ops.c) in C; for `w2s score` it also holds the answers-line scanner
+ * w2s native kernels: a Node-API addon with its own sgemm (gemm.c, OpenBLAS only when asked for at run time) and
+ * the engine's fused row-wise and attention kernels and the AdamW update (ops.c) in C; for `w2s score` it also holds the answers-line scanner
  * (answer_scan.c) and the I/O thread (io_thread.c).
  *
  * Only the stable Node-API C interface is used, so one build runs on every Node release that has NAPI_VERSION 8.
@@ -8,19 +8,19 @@
  * can touch is checked against the arrays' lengths first: a wrong shape must raise a RangeError in JavaScript, never
  * read or write outside an array.
  */
-#include <cblas.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "answer_scan.h"
 #include "gemm.h"
+#include "gemm_kernels.h"
 #include "napi_args.h"
 #include "ops.h"
 #include "io_thread.h"
 
 /*
- * Threads: OpenBLAS starts with OPENBLAS_NUM_THREADS, else one per core. Measured on 2 cores, 2 threads are faster
- * than 1 for every engine shape above 64 x 64 x 64, and OpenBLAS already runs smaller products on one thread, so no
- * per-size policy is kept here (bench/kernels.mjs repeats the measurement).
+ * Threads: the product starts with W2S_NUM_THREADS (else OPENBLAS_NUM_THREADS, else one per core) and runs products
+ * below about a million multiply-adds on one thread (native/gemm.c); bench/kernels.mjs measures both.
  */
 
 #define CHECK_NAPI(env, call)                                                     \
@@ -72,7 +72,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* setThreads(n): how many threads OpenBLAS may use from now on. */
+/* setThreads(n): how many threads one product may use from now on (OpenBLAS's too, when it is loaded). */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -86,21 +86,100 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "setThreads: the thread count must be an integer in [1, 256]");
     return NULL;
   }
-  openblas_set_num_threads((int)threads);
+  w2s_gemm_set_threads((int)threads);
   return NULL;
 }
 
-/* info(): the BLAS build and the threads it can use, for logs and benchmarks. */
-static napi_value blas_info(napi_env env, napi_callback_info info) {
+/* Reads the one string argument of `fn` into buf; throws a TypeError and returns false otherwise. */
+static bool string_arg(napi_env env, napi_callback_info info, const char *fn, char *buf, size_t size) {
+  size_t argc = 1, length;
+  napi_value argv[1];
+  napi_valuetype type;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_typeof(env, argv[0], &type) != napi_ok || type != napi_string ||
+      napi_get_value_string_utf8(env, argv[0], buf, size, &length) != napi_ok) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s: expected one string", fn);
+    napi_throw_type_error(env, NULL, msg);
+    return false;
+  }
+  return true;
+}
+
+/* setIsa(name): runs sgemm on the kernels for `name` from now on; false when this CPU or build lacks them. */
+static napi_value set_isa(napi_env env, napi_callback_info info) {
+  char name[32];
+  if (!string_arg(env, info, "setIsa", name, sizeof name)) return NULL;
+  for (int isa = 0; isa < W2S_ISA_COUNT; isa++) {
+    if (strcmp(name, w2s_isa_name((w2s_isa)isa)) == 0) {
+      napi_value out;
+      CHECK_NAPI(env, napi_get_boolean(env, w2s_gemm_use_isa((w2s_isa)isa), &out));
+      return out;
+    }
+  }
+  napi_throw_range_error(env, NULL, "setIsa: expected \"scalar\", \"avx2\", \"avx512\" or \"neon\"");
+  return NULL;
+}
+
+/* setSgemm(name): "w2s" or "openblas" (loaded now if it is not yet); returns null, or why OpenBLAS is unavailable. */
+static napi_value set_sgemm(napi_env env, napi_callback_info info) {
+  char name[32];
+  if (!string_arg(env, info, "setSgemm", name, sizeof name)) return NULL;
+  w2s_provider provider;
+  if (strcmp(name, "w2s") == 0) {
+    provider = W2S_PROVIDER_W2S;
+  } else if (strcmp(name, "openblas") == 0) {
+    provider = W2S_PROVIDER_OPENBLAS;
+  } else {
+    napi_throw_range_error(env, NULL, "setSgemm: expected \"w2s\" or \"openblas\"");
+    return NULL;
+  }
+  const char *why = NULL;
+  napi_value out;
+  if (w2s_gemm_use_provider(provider, &why)) {
+    CHECK_NAPI(env, napi_get_null(env, &out));
+  } else {
+    CHECK_NAPI(env, napi_create_string_utf8(env, why ? why : "unavailable", NAPI_AUTO_LENGTH, &out));
+  }
+  return out;
+}
+
+static napi_value string_value(napi_env env, const char *s) {
+  napi_value v;
+  if (napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v) != napi_ok) return NULL;
+  return v;
+}
+
+/*
+ * info(): which sgemm runs ({ isa, sgemm: "w2s" | "openblas", threads, isas: the instruction sets this CPU can
+ * run, openblas: { config, core } once OpenBLAS is loaded, else null }), for logs, manifests and benchmarks.
+ */
+static napi_value kernels_info(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value out, config, corename, threads;
+  napi_value out, threads, isas, openblas;
   CHECK_NAPI(env, napi_create_object(env, &out));
-  CHECK_NAPI(env, napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &config));
-  CHECK_NAPI(env, napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &corename));
-  CHECK_NAPI(env, napi_create_int32(env, openblas_get_num_threads(), &threads));
-  CHECK_NAPI(env, napi_set_named_property(env, out, "config", config));
-  CHECK_NAPI(env, napi_set_named_property(env, out, "core", corename));
+  CHECK_NAPI(env, napi_set_named_property(env, out, "isa", string_value(env, w2s_isa_name(w2s_gemm_isa_active()))));
+  bool blas = w2s_gemm_provider() == W2S_PROVIDER_OPENBLAS;
+  CHECK_NAPI(env, napi_set_named_property(env, out, "sgemm", string_value(env, blas ? "openblas" : "w2s")));
+  CHECK_NAPI(env, napi_create_int32(env, w2s_gemm_threads(), &threads));
   CHECK_NAPI(env, napi_set_named_property(env, out, "threads", threads));
+  CHECK_NAPI(env, napi_create_array(env, &isas));
+  uint32_t count = 0;
+  for (int isa = 0; isa < W2S_ISA_COUNT; isa++) {
+    if (w2s_cpu_has((w2s_isa)isa) && w2s_gemm_kernels((w2s_isa)isa)) {
+      CHECK_NAPI(env, napi_set_element(env, isas, count++, string_value(env, w2s_isa_name((w2s_isa)isa))));
+    }
+  }
+  CHECK_NAPI(env, napi_set_named_property(env, out, "isas", isas));
+  const char *config = w2s_openblas_config();
+  if (config) {
+    CHECK_NAPI(env, napi_create_object(env, &openblas));
+    CHECK_NAPI(env, napi_set_named_property(env, openblas, "config", string_value(env, config)));
+    CHECK_NAPI(env, napi_set_named_property(env, openblas, "core", string_value(env, w2s_openblas_core())));
+  } else {
+    CHECK_NAPI(env, napi_get_null(env, &openblas));
+  }
+  CHECK_NAPI(env, napi_set_named_property(env, out, "openblas", openblas));
   return out;
 }
 
@@ -108,7 +187,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
-      {"info", NULL, blas_info, NULL, NULL, NULL, napi_default, NULL},
+      {"info", NULL, kernels_info, NULL, NULL, NULL, napi_default, NULL},
+      {"setIsa", NULL, set_isa, NULL, NULL, NULL, napi_default, NULL},
+      {"setSgemm", NULL, set_sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"rmsnormForward", NULL, w2s_op_rmsnorm_forward, NULL, NULL, NULL, napi_default, NULL},
       {"rmsnormBackward", NULL, w2s_op_rmsnorm_backward, NULL, NULL, NULL, napi_default, NULL},
       {"swigluForward", NULL, w2s_op_swiglu_forward, NULL, NULL, NULL, napi_default, NULL},

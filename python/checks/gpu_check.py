@@ -1,7 +1,9 @@
 """The sidecar's self-check for a machine with a GPU (or, with --cpu, for any machine, to prove the check itself):
 a tiny random Llama and tokenizer are built offline in a temporary folder, trained under `accelerate launch` (LoRA with
-per-example weights, then full fine-tuning), and served by `generate`. One PASS/FAIL line per check; exit 0 only if
-every check passes."""
+per-example weights, then full fine-tuning), and served by `generate`; the DeepSpeed ZeRO-2 config is validated by
+accelerate's launcher and, where DeepSpeed is installed, trains the same LoRA request on one GPU. One PASS/FAIL line per
+check, and one SKIP line, with the reason, for each check that needs what this machine lacks; exit 0 only if every check
+that ran passed."""
 
 from __future__ import annotations
 
@@ -26,6 +28,11 @@ def check(name: str, ok: bool, detail: str) -> None:
     print(f"{'PASS' if ok else 'FAIL'} {name}: {detail}", flush=True)
 
 
+def skip(name: str, reason: str) -> None:
+    """A check this machine cannot run (no GPU, no DeepSpeed): said, not counted."""
+    print(f"SKIP {name}: {reason}", flush=True)
+
+
 def events(stdout: str) -> List[Dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.strip()]
 
@@ -46,7 +53,8 @@ def guarded(name: str, fn: Callable[[], None]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cpu", action="store_true", help="run on the CPU in float32 (proves the script without a GPU)")
+    parser.add_argument("--cpu", "--dry", action="store_true", dest="cpu",
+                        help="run on the CPU in float32 (proves the script without a GPU); the GPU-only checks are skipped")
     args = parser.parse_args()
     precision = "fp32" if args.cpu else "bf16"
     launch = ["--num_processes", "1", "--num_machines", "1", "--dynamo_backend", "no",
@@ -55,6 +63,8 @@ def main() -> int:
     info = (events(sidecar(["info"]).stdout) or [{}])[-1]
     gpu_ok = args.cpu or (info.get("cuda") is True and info.get("bf16") is True)
     check("info", info.get("event") == "info" and gpu_ok, json.dumps(info))
+    if args.cpu:
+        skip("bf16", "a dry run on the CPU trains and generates in float32; bf16 autocast is checked on a GPU")
 
     with tempfile.TemporaryDirectory(prefix="w2s-gpu-check-") as work:
         run_checks(work, precision, launch, args.cpu)
@@ -125,9 +135,36 @@ def run_checks(work: str, precision: str, launch: List[str], cpu: bool) -> None:
         check("adapter-learned", learned, f"log p(' two three four' | 'one'): base {base_lp[0]}, adapter {tuned_lp[0]}; "
               f"log p(' ten nine eight' | 'one'): adapter {tuned_lp[1]}")
 
+    def zero2() -> None:
+        from accelerate_configs import describe
+
+        config = os.path.join(os.path.dirname(HERE), "accelerate", "deepspeed-zero2.yaml")
+        seen = describe(config, ["--num_processes", "1"])
+        env = seen["env"]
+        check("zero2-config", seen["launcher"] == "deepspeed" and env.get("ACCELERATE_DEEPSPEED_ZERO_STAGE") == "2"
+              and env.get("ACCELERATE_MIXED_PRECISION") == "bf16", json.dumps(env))
+        if cpu:
+            skip("zero2-train", "DeepSpeed trains on a GPU only")
+            return
+        try:
+            import deepspeed  # noqa: F401
+        except ImportError:
+            skip("zero2-train", "DeepSpeed is not installed (pip install ./python[deepspeed])")
+            return
+        out = os.path.join(work, "zero2")
+        lora = {"r": 8, "alpha": 16, "dropout": 0.05, "target_modules": ["q_proj", "v_proj"]}
+        run = sidecar(["train", "--request", request("zero2", out=out, lora=lora, max_steps=10)],
+                      ["--config_file", config, "--num_processes", "1"])
+        ev = events(run.stdout)
+        done = ev[-1] if ev else {}
+        check("zero2-train", run.returncode == 0 and done.get("event") == "done" and done["last_loss"] < done["first_loss"]
+              and os.path.exists(os.path.join(out, "adapter_model.safetensors")),
+              json.dumps(done) + ("" if run.returncode == 0 else f", stderr: {run.stderr[-2000:]}"))
+
     guarded("lora-train", lora_training)
     guarded("full-train", full_training)
     guarded("generate", generation)
+    guarded("zero2", zero2)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from peft import PeftModel
 from safetensors.torch import save_file
 from transformers import AutoTokenizer, LlamaForCausalLM
 
+from w2s_hf.compat import dtype_argument
+
 
 def main(spec_file: str, out: str) -> None:
     """Runs every model of the spec on the same batch, in float32, with nothing merged into the base weights."""
@@ -25,7 +27,7 @@ def main(spec_file: str, out: str) -> None:
     tensors, report = {}, {}
     for entry in spec["models"]:
         tokenizer = AutoTokenizer.from_pretrained(entry["model"])
-        model = LlamaForCausalLM.from_pretrained(entry["model"], torch_dtype=torch.float32)
+        model = LlamaForCausalLM.from_pretrained(entry["model"], **dtype_argument(torch.float32))
         if entry.get("adapter"):
             model = PeftModel.from_pretrained(model, entry["adapter"])
         model.eval()

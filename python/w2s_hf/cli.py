@@ -11,7 +11,7 @@ import sys
 import traceback
 from typing import List, Optional
 
-from .errors import BadInput, Interrupted
+from .errors import BadInput, Diverged, Interrupted
 from .events import emit, reserve_stdout
 
 EXIT_BAD_INPUT = 2
@@ -84,6 +84,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if _is_main_process():
             emit({"event": "error", "kind": "bad-input", "message": _first_line(e)})
         return EXIT_BAD_INPUT
+    except Diverged as e:
+        if _is_main_process():
+            emit({"event": "error", "kind": "internal", "message": str(e)})
+        return EXIT_FAILURE
     except Interrupted as e:
         if _is_main_process():
             emit({"event": "error", "kind": "internal", "message": str(e)})

@@ -22,3 +22,10 @@ class Interrupted(BaseException):
 
     def __init__(self, signal_name: str):
         super().__init__(f"stopped by {signal_name}")
+
+
+class Diverged(Exception):
+    """The loss or the gradient norm stopped being finite (exit code 1): nothing is written."""
+
+    def __init__(self, step: int, what: str):
+        super().__init__(f"training diverged at step {step} ({what}); nothing was written: lower the learning rate")

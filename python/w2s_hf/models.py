@@ -7,6 +7,7 @@ from typing import Optional
 
 import torch
 
+from .compat import dtype_argument
 from .errors import BadInput
 
 
@@ -42,11 +43,12 @@ def load_tokenizer(name: str, file: Optional[str] = None, field: str = "base"):
 
 
 def load_causal_lm(name: str, dtype: torch.dtype, file: Optional[str] = None, field: str = "base"):
-    """AutoModelForCausalLM in `dtype` (LlamaForCausalLM for the checkpoints the built-in engine writes)."""
+    """AutoModelForCausalLM in `dtype`: whatever architecture the installed transformers knows (LlamaForCausalLM for the
+    checkpoints the built-in engine writes; Mistral, Qwen, Gemma and the rest for the presets)."""
     from transformers import AutoModelForCausalLM
 
     try:
-        return AutoModelForCausalLM.from_pretrained(name, torch_dtype=dtype)
+        return AutoModelForCausalLM.from_pretrained(name, **dtype_argument(dtype))
     except (OSError, ValueError, KeyError) as e:
         raise _load_error("model", name, e, file, field) from None
 
@@ -72,6 +74,23 @@ def context_length(model) -> Optional[int]:
 def decoder_and_head(model):
     """The decoder stack and the output layer of a causal LM (a PEFT model's LoRA layers live inside them), so that
     inference computes vocabulary logits only at the positions it reads: all positions of a batch of long prompts
-    times a 128k vocabulary would take gigabytes."""
+    times a 128k vocabulary would take gigabytes. The head also does what the architecture's own forward does to the
+    logits after the output layer (Gemma 2's soft cap, Cohere's and Granite's scales), so that they are the model's."""
     lm = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return lm.get_decoder(), lm.get_output_embeddings()
+    head = lm.get_output_embeddings()
+    config = lm.config
+    cap = getattr(config, "final_logit_softcapping", None)
+    scale = getattr(config, "logit_scale", None)
+    divide = getattr(config, "logits_scaling", None)
+
+    def logits(hidden: torch.Tensor) -> torch.Tensor:
+        out = head(hidden)
+        if isinstance(scale, (int, float)):
+            out = out * scale
+        if isinstance(divide, (int, float)):
+            out = out / divide
+        if isinstance(cap, (int, float)) and cap > 0:
+            out = torch.tanh(out / cap) * cap
+        return out
+
+    return lm.get_decoder(), logits

@@ -1,10 +1,11 @@
 """`train`: weighted completion-only SFT (docs/method.md Eq. 1 and 5) of a causal LM, LoRA (PEFT) or full, in a custom
-accelerate loop that runs the same on one CPU, one GPU, several GPUs (DDP) and DeepSpeed ZeRO-2.
+accelerate loop that runs the same on one CPU, one GPU, several GPUs or machines (DDP), DeepSpeed ZeRO-2 and ZeRO-3,
+and FSDP.
 
 Eq. 5 under accumulation and data parallelism: a step's B examples are dealt out over P processes, each running K
 micro-batches (the same K everywhere, padded with loss-free passes). A micro-batch's loss is its share
 sum_i w_i L_i / B (loss.py). Its backward is given P * K times that: accelerate divides by K (its accumulation
-steps) and DDP or DeepSpeed average over the P processes, so the gradient that reaches the optimizer is exactly the
+steps) and DDP, DeepSpeed or FSDP average over the P processes, so the gradient that reaches the optimizer is exactly the
 gradient of the step's Eq. 5 loss, whatever P, K and the micro-batch size."""
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import List, Optional
 
 import torch
 
+from .compat import accelerate_cpu
 from .data import read_rows
+from .errors import Diverged
 from .events import emit
 from .loss import pack, weighted_clm_loss
 from .models import context_length, load_causal_lm, load_tokenizer, resolve_precision
@@ -54,12 +57,17 @@ def _configure_deepspeed(accelerator, micro: int, count: int, max_grad_norm: Opt
     ds["gradient_clipping"] = max_grad_norm if max_grad_norm is not None else 0.0
 
 
-def _grad_norm(accelerator, model, params: List[torch.nn.Parameter], max_grad_norm: Optional[float], deepspeed: bool) -> float:
-    """The global gradient norm before clipping; clips to max_grad_norm (torch's clip_grad_norm_ via accelerate)."""
+def _grad_norm(accelerator, model, params: List[torch.nn.Parameter], max_grad_norm: Optional[float], deepspeed: bool,
+               fsdp: bool) -> float:
+    """The global gradient norm before clipping; clips to max_grad_norm (torch's clip_grad_norm_ via accelerate).
+    Under FSDP each process holds a shard of every gradient: accelerate hands the clipping to FSDP's own
+    clip_grad_norm_ (a norm over all shards) only when given all of the model's parameters, so it gets them all
+    (frozen ones have no gradient and add nothing)."""
     if deepspeed:
         norm = model.get_global_grad_norm()
         return float(norm) if norm is not None else math.nan
-    norm = accelerator.clip_grad_norm_(params, max_grad_norm if max_grad_norm is not None else math.inf)
+    limit = max_grad_norm if max_grad_norm is not None else math.inf
+    norm = accelerator.clip_grad_norm_(list(model.parameters()) if fsdp else params, limit)
     return float(norm)
 
 
@@ -70,21 +78,25 @@ def train(request: TrainRequest, request_file: str) -> None:
 
     started = time.time()
     rows = read_rows(request.rows)
-    state = PartialState()
+    cpu = accelerate_cpu()
+    state = PartialState(cpu=cpu)
     precision = resolve_precision(request.precision, state.device, file=request_file)
-    accelerator = Accelerator(mixed_precision="bf16" if precision == "bf16" else "no")
+    accelerator = Accelerator(mixed_precision="bf16" if precision == "bf16" else "no", cpu=cpu)
     main = accelerator.is_main_process
     processes = accelerator.num_processes
     micro, count = micro_layout(request.batch_size, processes, request.micro_batch_size)
     accelerator.gradient_accumulation_steps = count
     deepspeed = accelerator.distributed_type == DistributedType.DEEPSPEED
+    fsdp = accelerator.distributed_type == DistributedType.FSDP
     if deepspeed:
         _configure_deepspeed(accelerator, micro, count, request.max_grad_norm)
 
     tokenizer = load_tokenizer(request.base, file=request_file)
     set_seed(request.seed)
-    # A frozen base needs no float32 master copy: in bf16 runs it is stored in bfloat16 (half the memory).
-    base_dtype = torch.bfloat16 if precision == "bf16" and request.lora is not None else torch.float32
+    # A frozen base needs no float32 master copy: in bf16 runs it is stored in bfloat16 (half the memory). Not under
+    # FSDP, which flattens a layer's frozen and trainable weights together and needs one dtype for both (its shards
+    # stay float32 and it computes in bf16).
+    base_dtype = torch.bfloat16 if precision == "bf16" and request.lora is not None and not fsdp else torch.float32
     model = load_causal_lm(request.base, base_dtype, file=request_file)
     examples = sft_examples(tokenizer, rows, request.rows, context_length(model))
     model.config.use_cache = False
@@ -94,8 +106,13 @@ def train(request: TrainRequest, request_file: str) -> None:
         model = _with_lora(model, request.lora, request.gradient_checkpointing)
     params = [p for p in model.parameters() if p.requires_grad]
     trainable = sum(p.numel() for p in params)
-    optimizer = adamw(model, request.learning_rate, request.weight_decay)
-    model, optimizer = accelerator.prepare(model, optimizer)
+    if fsdp:
+        # FSDP wraps (and shards) the model first; the optimizer is then built over the wrapped parameters.
+        model = accelerator.prepare(model)
+        optimizer = accelerator.prepare(adamw(model, request.learning_rate, request.weight_decay))
+    else:
+        optimizer = adamw(model, request.learning_rate, request.weight_decay)
+        model, optimizer = accelerator.prepare(model, optimizer)
     steps = total_steps(len(examples), request.batch_size, request.epochs, request.max_steps)
     # Not handed to accelerate.prepare, which would step it once per process per step.
     scheduler = schedule(optimizer, request.schedule, request.warmup_steps, steps)
@@ -123,16 +140,24 @@ def train(request: TrainRequest, request_file: str) -> None:
                 part = weighted_clm_loss(logits, batch)
                 accelerator.backward(part * (processes * count))
             local += part.detach().float()
-        norm = _grad_norm(accelerator, model, params, request.max_grad_norm, deepspeed)
+        norm = _grad_norm(accelerator, model, params, request.max_grad_norm, deepspeed, fsdp)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         loss = float(accelerator.reduce(local, reduction="sum").item())
+        # Every process holds the same summed loss and global norm, so all of them stop here together. DeepSpeed may
+        # not report a norm (nan): then the loss alone decides.
+        if not math.isfinite(loss) or (not math.isfinite(norm) and not deepspeed):
+            raise Diverged(s + 1, f"loss {loss}, gradient norm {norm}")
         losses.append(loss)
         if main:
             emit({"event": "step", "step": s + 1, "total_steps": steps, "epoch": step.epoch, "loss": loss,
                   "learning_rate": learning_rate, "grad_norm": norm})
 
+    # The last step's update is seen by no later loss: its weights are checked (each process its own share).
+    bad = torch.tensor(float(sum(int(not torch.isfinite(p.detach()).all()) for p in params)), device=device)
+    if float(accelerator.reduce(bad, reduction="sum").item()) > 0:
+        raise Diverged(steps, "the updated weights are not finite")
     _save(accelerator, model, tokenizer, request)
     if main:
         emit({"event": "done", "out": request.out, "steps": steps, "first_loss": losses[0], "last_loss": losses[-1],

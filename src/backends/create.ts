@@ -1,16 +1,13 @@
 // The backends by name: one configuration type per backend, one function that makes the Generator.
 import { badInput } from '../errors.js';
+import { loadOptional, NODE_LLAMA_CPP } from '../optional.js';
 import { BuiltinGenerator } from './builtin-generator.js';
 import { OpenAIGenerator, type OpenAIApi } from './openai.js';
 import type { RetryPolicy } from './retry.js';
 import type { Generator } from './types.js';
 
-/** The backend names, in the order `--help` lists them. */
-export const BACKEND_NAMES = ['openai', 'llamacpp', 'builtin', 'hf'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-
-/** The API key is read from this variable unless another is named. */
-export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
+// The names live with the types, which the CLI's declarations import without loading any backend.
+export { BACKEND_NAMES, DEFAULT_API_KEY_ENV, type BackendName } from './types.js';
 
 /** How to reach an OpenAI-compatible server. The key itself is never part of a configuration: only its variable's name. */
 export interface OpenAIBackendConfig {
@@ -55,6 +52,7 @@ export interface HfBackendConfig {
   precision?: 'auto' | 'fp32' | 'bf16';
 }
 
+/** A backend's configuration, by its `backend` name: what {@link createGenerator} builds a Generator from. */
 export type BackendConfig = OpenAIBackendConfig | LocalBackendConfig | HfBackendConfig;
 
 /**
@@ -83,7 +81,9 @@ export async function createGenerator(config: BackendConfig, apiKey?: string): P
         jitterSeed: config.jitterSeed,
       });
     case 'llamacpp': {
-      // Imported on demand: loading node-llama-cpp takes a quarter of a second that other commands need not pay.
+      // Imported on demand: node-llama-cpp is an optional peer dependency (src/optional.ts), and loading it takes a
+      // quarter of a second that other commands need not pay.
+      await loadOptional(NODE_LLAMA_CPP);
       const { LlamaCppGenerator } = await import('./llamacpp.js');
       return LlamaCppGenerator.open({ modelPath: config.model, concurrency: config.concurrency, ...(config.threads !== undefined ? { threads: config.threads } : {}) });
     }

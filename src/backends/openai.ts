@@ -9,6 +9,7 @@ import type { Decoding, FailureReason, Generation, Generator, GeneratorIdentity 
 /** Which endpoint a request goes to. */
 export type OpenAIApi = 'completions' | 'chat';
 
+/** How an OpenAIGenerator reaches its servers and retries. */
 export interface OpenAIOptions {
   /** Base URLs of the replicas (`http://host:8000/v1`; a URL without a path means `/v1`). */
   baseUrls: readonly string[];

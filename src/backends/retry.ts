@@ -15,6 +15,7 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
+/** Retries with exponential backoff and jitter, as `w2s label` uses by default. */
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxRetries: 6,
   baseDelayMs: 500,

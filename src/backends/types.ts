@@ -7,6 +7,14 @@ import type { SftRow } from '../core/types.js';
 import type { LoraConfig } from '../engine/lora.js';
 import type { Schedule } from '../engine/train.js';
 
+/** The backend names, in the order `--help` lists them. */
+export const BACKEND_NAMES = ['openai', 'llamacpp', 'builtin', 'hf'] as const;
+/** One of {@link BACKEND_NAMES}. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** The API key is read from this variable unless another is named. */
+export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
+
 /** Decoding parameters of one request. Together with the backend, model and prompt they key the request store. */
 export interface Decoding {
   /** 0 is greedy decoding (the default). */
@@ -55,6 +63,7 @@ export type Generation =
       fatal: boolean;
     };
 
+/** A {@link Generation} that failed. */
 export type GenerationFailure = Extract<Generation, { ok: false }>;
 
 /** A failure with no retries behind it: generators that run the model themselves (here, in a sidecar, in llama.cpp). */
@@ -102,6 +111,11 @@ export interface Generator {
   close(): Promise<void>;
 }
 
+/** Whether `value` is a Generator object rather than a backend's configuration. */
+export function isGenerator(value: object): value is Generator {
+  return typeof (value as Partial<Generator>).generate === 'function' && typeof (value as Partial<Generator>).close === 'function';
+}
+
 /**
  * A Generator that also answers many prompts in one call, in order (bulk use: test evaluation, a run's labels). The
  * engines that run the models themselves (built-in, Hugging Face sidecar) are both; `w2s run` talks to them through it.
@@ -135,6 +149,7 @@ export interface SftSettings {
   seed: number;
 }
 
+/** What a fine-tuning run produced: the model, its steps and its first and last loss. */
 export interface SftOutcome {
   /** Where the trained model is. */
   model: ModelRef;

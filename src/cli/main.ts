@@ -51,6 +51,12 @@ export function systemError(error: unknown): { message: string; exitCode: number
 
 /** Run the CLI with the given argv; resolves to the process exit code. User mistakes print one line, no stack. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    // With the version, the kernels the engine runs on here (native or portable, instruction set, sgemm).
+    const { describeKernels } = await import('../native/kernel-info.js');
+    process.stdout.write(`${VERSION}\n${describeKernels()}\n`);
+    return 0;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -142,6 +142,7 @@ export interface ReliabilityMatrix {
   count: number[][];
 }
 
+/** Fig. 4: the mean S_prob of each (weak label, gold label) pair, over the given rows. */
 export function reliabilityMatrix(rows: readonly { weak: string; gold: string; score: number }[]): ReliabilityMatrix {
   const weakLabels = [...new Set(rows.map((r) => r.weak))].sort();
   const goldLabels = [...new Set(rows.map((r) => r.gold))].sort();

@@ -35,11 +35,13 @@ export const SELECTION_METHODS = [
   'random-s',
   'oracle',
 ] as const;
+/** One of {@link SELECTION_METHODS}. */
 export type SelectionMethod = (typeof SELECTION_METHODS)[number];
 
 /** The methods of the paper's Tables 1-2 (the weak model itself is not a selection). */
 export const PAPER_METHODS: readonly SelectionMethod[] = ['naive', 'filter-s', 'filter', 'reweight-s', 'reweight', 'ceiling'];
 
+/** Whether `name` is one of {@link SELECTION_METHODS}. */
 export function isSelectionMethod(name: string): name is SelectionMethod {
   return (SELECTION_METHODS as readonly string[]).includes(name);
 }
@@ -55,6 +57,7 @@ export interface QuestionSummary {
   gold: string | null | undefined;
 }
 
+/** The settings that reliability and selection depend on (docs/method.md Sec. 4.2-4.3). */
 export interface SelectionOptions {
   /** T of Eq. 4. */
   temperature: number;
@@ -69,6 +72,7 @@ export interface SelectionOptions {
   completion: 'output' | 'answer';
 }
 
+/** The paper's settings: T = 0.2, tau at the 50th percentile, seed 0, training on the raw output. */
 export const DEFAULT_SELECTION_OPTIONS: SelectionOptions = {
   temperature: DEFAULT_TEMPERATURE,
   tauPercentile: DEFAULT_TAU_PERCENTILE,

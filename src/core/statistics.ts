@@ -2,6 +2,7 @@
 // of a run: how the report tells an effect from noise.
 import type { Rng } from './rng.js';
 
+/** The arithmetic mean of a non-empty list. */
 export function mean(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('mean of an empty list');
   return values.reduce((a, b) => a + b, 0) / values.length;

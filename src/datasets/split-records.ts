@@ -7,6 +7,7 @@ import { materialiseSplit } from './splits.js';
 import { badInput } from '../errors.js';
 import type { Question, SplitName, Task } from '../tasks/types.js';
 
+/** Where a split's records come from: the user's files or the hub cache, and the seed of the split (App. B). */
 export interface SplitSource {
   /** Local dataset files in any format the task reads; absent: the hub cache. */
   data?: readonly string[];

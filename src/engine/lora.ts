@@ -12,8 +12,10 @@ import { type ParamLayout, type TensorMap, sharedFloats } from './params.js';
 
 /** The linear layers of a Llama decoder layer that LoRA can target (PEFT's names). */
 export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+/** One of {@link LORA_TARGETS}. */
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 
+/** A LoRA adapter's settings (PEFT's names): rank, alpha (scaling alpha / r), dropout and target modules. */
 export interface LoraConfig {
   r: number;
   alpha: number;

@@ -66,6 +66,7 @@ export interface TrainState {
   v: Float32Array;
 }
 
+/** What the training loop reports after each optimizer step. */
 export interface StepInfo {
   /** Optimizer steps done (1-based). */
   step: number;

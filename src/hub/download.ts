@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { copyFile, link, mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EXIT_FAILURE, W2sError, badInput } from '../errors.js';
 import { DEFAULT_TIMEOUT_MS, describe, errorCode, follow, isRedirect, retrying, statusError, Transient } from './http.js';
 import { hubSource } from './sources.js';
+import { digestOf, digestOfHex, type Digest } from './digest.js';
+import { hfHubCacheDir, hfToken, w2sCacheDir } from './local.js';
+import { hostTag } from '../io/folder-lock.js';
 
 /** The hub huggingface_hub talks to when HF_ENDPOINT is not set. */
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -16,16 +17,13 @@ export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 export type { CachedFile, DownloadOptions, DownloadProgress, HubFileRef, HubSettings, TaskFile, TaskSelection } from './types.js';
 import type { CachedFile, DownloadOptions, DownloadProgress, HubFileRef, HubSettings, TaskFile, TaskSelection } from './types.js';
 
-type DigestKind = 'sha256' | 'git-sha1';
-interface Digest {
-  kind: DigestKind;
-  hex: string;
-}
-
 const TRUTHY = new Set(['1', 'true', 'yes', 'on']);
 const LOCAL_WRITE_ERRORS = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EDQUOT']);
 
-/** Read the hub settings from the environment (HF_ENDPOINT, HF_TOKEN, W2S_CACHE, HF_HUB_OFFLINE). */
+/**
+ * Read the hub settings from the environment: HF_ENDPOINT, the token (HF_TOKEN or the Hugging Face CLI's saved login),
+ * w2s's cache (W2S_CACHE, XDG_CACHE_HOME), the Hugging Face hub cache to reuse (HF_HUB_CACHE, HF_HOME), HF_HUB_OFFLINE.
+ */
 export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   const endpoint = (env.HF_ENDPOINT?.trim() || DEFAULT_ENDPOINT).replace(/\/+$/, '');
   let protocol: string;
@@ -37,17 +35,25 @@ export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw badInput(`must be an http(s) URL such as ${DEFAULT_ENDPOINT}, got "${endpoint}"`, { field: 'HF_ENDPOINT' });
   }
-  const token = env.HF_TOKEN?.trim() || undefined;
+  const found = hfToken(env);
   const offline = TRUTHY.has((env.HF_HUB_OFFLINE ?? '').trim().toLowerCase());
   const timeout = env.HF_HUB_DOWNLOAD_TIMEOUT?.trim();
   const seconds = timeout ? Number(timeout) : DEFAULT_TIMEOUT_MS / 1000;
   if (!(seconds > 0)) throw badInput(`must be a positive number of seconds, got "${timeout}"`, { field: 'HF_HUB_DOWNLOAD_TIMEOUT' });
-  return { endpoint, token, cacheDir: cacheDirFromEnv(env), offline, timeoutMs: seconds * 1000 };
+  return {
+    endpoint,
+    token: found?.token,
+    ...(found ? { tokenSource: found.source } : {}),
+    cacheDir: cacheDirFromEnv(env),
+    hfHubCache: hfHubCacheDir(env),
+    offline,
+    timeoutMs: seconds * 1000,
+  };
 }
 
-/** The cache root: W2S_CACHE, else ~/.cache/w2s. */
+/** The cache root: W2S_CACHE, else $XDG_CACHE_HOME/w2s, else ~/.cache/w2s. */
 export function cacheDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.W2S_CACHE?.trim() || join(homedir(), '.cache', 'w2s'));
+  return w2sCacheDir(env);
 }
 
 /** Where a hub file lives in the cache: keyed by repository, revision and path. */
@@ -107,13 +113,17 @@ function selectTaskRefs(task: string, selection: TaskSelection): { split: string
 }
 
 /**
- * Bring one hub file into the cache. The bytes go to a `.part` file named by the expected checksum (so an
- * interrupted transfer resumes with an HTTP Range request, in this call or a later one), are verified, and only
- * then renamed to the cache path: a file at the cache path is always complete and verified.
+ * Bring one hub file into the cache. A verified copy in the Hugging Face hub cache is taken without a request;
+ * otherwise the bytes go to a `.part` file named by the expected checksum (so an interrupted transfer resumes with an
+ * HTTP Range request, in this call or a later one), are verified, and only then renamed to the cache path: a file at
+ * the cache path is always complete and verified.
  */
 export async function downloadHubFile(ref: HubFileRef, settings: HubSettings, options: DownloadOptions = {}): Promise<CachedFile> {
   const target = cachedPath(settings.cacheDir, ref);
   if (!options.force && (await sizeOf(target)) !== undefined) return { path: target, downloaded: false };
+  if (!options.force && settings.hfHubCache !== undefined && (await adoptFromHfCache(ref, settings.hfHubCache, target))) {
+    return { path: target, downloaded: false };
+  }
   if (settings.offline) {
     throw new W2sError(`HF_HUB_OFFLINE is set and ${describe(ref)} is not in the cache (${target})`, {}, EXIT_FAILURE);
   }
@@ -327,6 +337,44 @@ async function treeDigest(ref: HubFileRef, settings: HubSettings): Promise<Diges
   return undefined;
 }
 
+/**
+ * Where the Hugging Face libraries keep a dataset file of a commit: `datasets--<owner>--<name>/snapshots/<commit>/<path>`
+ * (usually a link to `blobs/<etag>`). Only a full commit id has a snapshot: a branch or tag may have moved since.
+ */
+export function hfSnapshotPath(hubCache: string, ref: Pick<HubFileRef, 'repo' | 'revision' | 'path'>): string | undefined {
+  const [owner, name] = repoParts(ref.repo);
+  if (!/^[0-9a-f]{40}$/.test(ref.revision)) return undefined;
+  return join(hubCache, `datasets--${owner}--${name}`, 'snapshots', ref.revision, ...pathSegments(ref.path));
+}
+
+/**
+ * Take the file from the Hugging Face hub cache when it is there and its checksum is right: the one w2s pins, else the
+ * etag its blob is named by. A file with no checksum to check, or a wrong one, is left alone (and downloaded). The
+ * bytes are hard-linked (copied across file systems) beside the target, verified there and renamed into place.
+ */
+async function adoptFromHfCache(ref: HubFileRef, hubCache: string, target: string): Promise<boolean> {
+  const snapshot = hfSnapshotPath(hubCache, ref);
+  if (snapshot === undefined || (await sizeOf(snapshot)) === undefined) return false;
+  const blob = await realpath(snapshot).catch(() => snapshot);
+  const expected: Digest | undefined = ref.sha256 !== undefined ? { kind: 'sha256', hex: ref.sha256.toLowerCase() } : digestOfHex(basename(blob));
+  if (expected === undefined) return false;
+  if (ref.size !== undefined && (await sizeOf(blob)) !== ref.size) return false;
+  await ensureDir(dirname(target));
+  const temp = join(dirname(target), `.${basename(target)}.tmp-${hostTag()}-${process.pid}`);
+  try {
+    await rm(temp, { force: true });
+    await link(blob, temp).catch(() => copyFile(blob, temp));
+    if ((await digestOf(temp, expected.kind)) !== expected.hex) return false;
+    await rename(temp, target);
+    return true;
+  } catch {
+    // Unreadable there, or the copy failed: the download that follows reports any problem with w2s's own cache.
+    return false;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
 function resolveUrl(endpoint: string, ref: HubFileRef): string {
   const path = pathSegments(ref.path).map(encodeURIComponent).join('/');
   return `${endpoint}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${path}`;
@@ -371,12 +419,4 @@ async function sizeOf(path: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** sha256 of the bytes, or git's blob id: sha1 over "blob <size>\0" and the bytes. */
-async function digestOf(path: string, kind: DigestKind): Promise<string> {
-  const hash = createHash(kind === 'sha256' ? 'sha256' : 'sha1');
-  if (kind === 'git-sha1') hash.update(`blob ${(await stat(path)).size}\0`);
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

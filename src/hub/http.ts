@@ -114,7 +114,7 @@ export function statusError(response: Response, ref: HubFileRef, settings: HubSe
   }
   if (code === 'RevisionNotFound') return fail(`dataset ${ref.repo} has no revision "${ref.revision}" (HTTP ${status})`);
   if (status === 401 || status === 403) {
-    const given = settings.token ? 'the token in HF_TOKEN was not accepted; ' : '';
+    const given = settings.token ? `the token in ${settings.tokenSource ?? 'HF_TOKEN'} was not accepted; ` : '';
     const gated = code === 'GatedRepo' ? 'accept its terms on the hub, then ' : '';
     return fail(`access to ${ref.repo} was refused (HTTP ${status}): ${given}${gated}set HF_TOKEN to a token that can read it`);
   }

@@ -4,10 +4,17 @@
 export interface HubSettings {
   /** Hub base URL without a trailing slash (HF_ENDPOINT). */
   endpoint: string;
-  /** Access token (HF_TOKEN); sent as a Bearer header to the endpoint's origin only, never written anywhere. */
+  /**
+   * Access token (HF_TOKEN, else the Hugging Face CLI's saved login); sent as a Bearer header to the endpoint's origin
+   * only, never written anywhere, never in a message.
+   */
   token?: string;
-  /** Cache root (W2S_CACHE, default ~/.cache/w2s). */
+  /** Where the token came from, for messages: `HF_TOKEN` or the token file's path. */
+  tokenSource?: string;
+  /** Cache root (W2S_CACHE, else $XDG_CACHE_HOME/w2s, else ~/.cache/w2s). */
   cacheDir: string;
+  /** The Hugging Face hub cache whose verified files are taken before downloading (HF_HUB_CACHE, $HF_HOME/hub); absent: none. */
+  hfHubCache?: string;
   /** HF_HUB_OFFLINE: use the cache only. */
   offline: boolean;
   /**

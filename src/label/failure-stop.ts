@@ -1,6 +1,7 @@
 // When to give up on a backend: a run against a server that is down, refuses the key or fails most requests stops
 // early with a clear reason instead of retrying every request of the run.
 
+/** When a label run stops early because its requests keep failing. */
 export interface FailureStopOptions {
   /** Stop after this many sent requests in a row failed for good (default 20). */
   maxConsecutiveFailures: number;
@@ -10,6 +11,7 @@ export interface FailureStopOptions {
   minRequestsForRate: number;
 }
 
+/** When `w2s label` stops a run whose requests keep failing, by default. */
 export const DEFAULT_FAILURE_STOP: Readonly<FailureStopOptions> = Object.freeze({
   maxConsecutiveFailures: 20,
   maxFailureRate: 0.5,

@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { llmParaphraser, ParaphraseError } from './paraphrase.js';
 import { apiKeyFromEnv, createGenerator, type BackendConfig } from '../backends/create.js';
-import type { Generation } from '../backends/types.js';
+import { isGenerator, type Generation, type Generator } from '../backends/types.js';
 import { badInput } from '../errors.js';
 import { getTask, type TaskOptions } from '../tasks/registry.js';
 import { variationsBeyondLimit, type Question, type Task } from '../tasks/types.js';
@@ -28,8 +28,15 @@ export async function runLabel(config: LabelConfig): Promise<LabelSummary> {
   const env = config.env ?? process.env;
   const key = (backend: BackendConfig): string | undefined =>
     backend.backend === 'openai' ? apiKeyFromEnv(backend.apiKeyEnv, backend.apiKeyRequired === true, env) : undefined;
-  const generator = await createGenerator(config.backend, key(config.backend));
-  const generators = [generator];
+  // The Generators this run opened, and closes; a caller's own Generator stays open.
+  const generators: Generator[] = [];
+  const open = async (backend: BackendConfig | Generator): Promise<Generator> => {
+    if (isGenerator(backend)) return backend;
+    const opened = await createGenerator(backend, key(backend));
+    generators.push(opened);
+    return opened;
+  };
+  const generator = await open(config.backend);
   const stop = new AbortController();
   // Every request in flight listens to it (Node warns from 11 listeners on).
   setMaxListeners(0, stop.signal);
@@ -52,8 +59,7 @@ export async function runLabel(config: LabelConfig): Promise<LabelSummary> {
     const taskOptions: TaskOptions = { ...config.taskOptions };
     if (plainTask.variationKind === 'paraphrase' && (config.paraphrase?.source ?? 'llm') === 'llm') {
       const own = config.paraphrase?.backend;
-      const paraphraseGenerator = own ? await createGenerator(own, key(own)) : generator;
-      if (paraphraseGenerator !== generator) generators.push(paraphraseGenerator);
+      const paraphraseGenerator = own ? await open(own) : generator;
       rewrites = new CachedGenerator(paraphraseGenerator, store);
       taskOptions.paraphraser = llmParaphraser({
         complete: rewrites.complete(),

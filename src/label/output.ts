@@ -4,11 +4,13 @@
 import { join } from 'node:path';
 import type { AnswerRecord } from '../core/types.js';
 import { DEFAULT_FAILURE_STOP } from './failure-stop.js';
-import type { Generation } from '../backends/types.js';
+import { isGenerator, type Generation, type Generator, type GeneratorIdentity } from '../backends/types.js';
+import type { BackendConfig } from '../backends/create.js';
 import type { Item, LabelConfig, LabelRun, LabelSummary, RequestTally } from './types.js';
 import { StagedOutput } from '../io/staged-output.js';
 import { writeJsonAtomically } from '../io/atomic.js';
 import { VERSION } from '../version.js';
+import { kernelInfo } from '../native/kernel-info.js';
 
 /** The summary of a run. */
 export function summarize(
@@ -19,23 +21,31 @@ export function summarize(
   stopped: string | null,
   started: number,
 ): LabelSummary {
-  const complete = run.questions.map((_, q) => run.built[q]?.ok === true);
+  // A question is complete when every variant was answered, failed when a request failed or its variations could not
+  // be made, and unfinished when the run stopped before it had every outcome (none of them a failure).
+  const state = run.questions.map((_, q): 'complete' | 'failed' | 'unfinished' => {
+    const built = run.built[q];
+    return built === undefined ? 'unfinished' : built.ok ? 'complete' : 'failed';
+  });
   let unparseable = 0;
   run.items.forEach((item, i) => {
     const result = run.results[i];
-    if (result?.ok !== true) complete[item.question] = false;
+    if (result === undefined) {
+      if (state[item.question] === 'complete') state[item.question] = 'unfinished';
+    } else if (!result.ok) state[item.question] = 'failed';
     else if (run.task.parseAnswer(result.output, item.variation) === null) unparseable++;
   });
-  const completeQuestions = complete.filter(Boolean).length;
+  const count = (wanted: string): number => state.filter((s) => s === wanted).length;
   const summary: LabelSummary = {
     task: run.task.name,
     split: config.split,
-    backend: config.backend.backend,
-    model: config.backend.model,
+    backend: manifestBackend(config.backend).backend,
+    model: manifestBackend(config.backend).model,
     variations: run.variations,
     questions: run.questions.length,
-    complete_questions: completeQuestions,
-    failed_questions: run.questions.length - completeQuestions,
+    complete_questions: count('complete'),
+    failed_questions: count('failed'),
+    unfinished_questions: count('unfinished'),
     ...tally,
     unparseable,
     stopped,
@@ -109,12 +119,20 @@ export function writeManifest(config: LabelConfig): void {
     data: config.source.data ?? null,
     variations: config.variations ?? null,
     limit: config.limit ?? null,
-    backend: config.backend,
+    backend: manifestBackend(config.backend),
     decoding: config.decoding,
-    paraphrase: config.paraphrase ?? null,
+    // A Generator object is named by its identity: its own fields (connections, keys) are nobody's business here.
+    paraphrase: config.paraphrase === undefined ? null : { ...config.paraphrase, ...(config.paraphrase.backend ? { backend: manifestBackend(config.paraphrase.backend) } : {}) },
     failure_stop: config.failureStop ?? DEFAULT_FAILURE_STOP,
+    // The engine's kernels (native or portable, instruction set, sgemm), for the built-in backend's speed and numbers.
+    kernels: kernelInfo(),
     started_at: new Date().toISOString(),
   };
   const path = join(config.out, 'manifest.json');
   writeJsonAtomically(path, manifest);
+}
+
+/** A run's backend as its manifest and summary name it: the configuration, or a Generator object's identity. */
+function manifestBackend(backend: BackendConfig | Generator): BackendConfig | GeneratorIdentity {
+  return isGenerator(backend) ? backend.identity : backend;
 }

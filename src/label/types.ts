@@ -1,7 +1,7 @@
 // The shapes a label run is described by: its configuration and progress, the tally of its requests, what it asked
 // and got, and the summary it writes (summary.json uses the tally's own snake_case names).
 import type { BackendConfig } from '../backends/create.js';
-import type { Decoding, Generation } from '../backends/types.js';
+import type { Decoding, Generation, Generator } from '../backends/types.js';
 import type { Variation } from '../core/types.js';
 import type { SplitSource } from '../datasets/split-records.js';
 import type { SyntheticTaskName, TaskName, TaskOptions } from '../tasks/registry.js';
@@ -12,12 +12,13 @@ import type { FailureStopOptions } from './failure-stop.js';
 export interface ParaphraseConfig {
   /** `llm` (the paper: a language model rewrites the question) or `template` (the built-in rule-based rewrites). */
   source: 'llm' | 'template';
-  /** The backend that paraphrases; default: the labelling backend. */
-  backend?: BackendConfig;
+  /** The backend that paraphrases (a configuration, or a Generator of the caller's); default: the labelling backend. */
+  backend?: BackendConfig | Generator;
   decoding?: Partial<Decoding>;
   maxAttempts?: number;
 }
 
+/** What a label run does: which task and split, with which model and decoding, into which run directory. */
 export interface LabelConfig {
   /** A paper's task, or a synthetic family (its split records given as files). */
   task: TaskName | SyntheticTaskName;
@@ -30,7 +31,11 @@ export interface LabelConfig {
   limit?: number;
   /** The run directory: store.sqlite, manifest.json, answers.jsonl, failures.jsonl, summary.json. */
   out: string;
-  backend: BackendConfig;
+  /**
+   * The labelling model: a backend configuration (w2s opens and closes its Generator), or a Generator of the caller's
+   * (library use: used as it is, and left open).
+   */
+  backend: BackendConfig | Generator;
   decoding: Decoding;
   paraphrase?: ParaphraseConfig;
   failureStop?: FailureStopOptions;
@@ -74,7 +79,10 @@ export interface LabelSummary extends RequestTally {
   questions: number;
   /** Questions with every variant answered (they are in answers.jsonl). */
   complete_questions: number;
+  /** Questions with a failed request, or whose variations could not be made (paraphrases). */
   failed_questions: number;
+  /** Questions the run stopped before they had every outcome (none of those a failure); 0 when it finished. */
+  unfinished_questions: number;
   /** Answered outputs the task's parser could not read (answer null). */
   unparseable: number;
   /** The rewrite requests of LLM paraphrases, when there were any. */

@@ -5,6 +5,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Comparison, RunResults, TaskResults, WeakLabelDiagnostics } from '../run/results.js';
 import { differenceFigureSpec, entropyFigureSpec, reliabilityFigureSpec, riskCoverageFigureSpec } from './figure-specs.js';
 
+/** The report's figures: Fig. 3 (entropy), Fig. 4 (reliability), risk-coverage, and the methods' differences. */
 export type FigureKind = 'difference' | 'entropy' | 'reliability' | 'risk-coverage';
 
 /** One rendered figure of one task. */

@@ -1,15 +1,14 @@
 // The run report as one self-contained HTML page: inline CSS, inline SVG figures, no script, no external request.
 import type { RunResults } from '../run/results.js';
+import type { ExploreLink } from './explore/paths.js';
 import { conclusion } from './conclusion.js';
 import type { Figure } from './figures.js';
 import { fixed3, percent } from './format.js';
 import type { Table } from './table.js';
 import { METHOD_DESCRIPTIONS, reportTables } from './tables.js';
+import { escapeHtml } from './escape.js';
 
-/** Text made safe for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+export { escapeHtml };
 
 /**
  * Several SVGs in one page share one id space, and vega numbers its clip paths and gradients per document:
@@ -38,8 +37,8 @@ figure{margin:1rem 0}figcaption{font-size:.85rem;color:#555}
 figure svg{max-width:100%;height:auto}
 `;
 
-/** The whole page for a run's results and its rendered figures. */
-export function renderReportHtml(results: RunResults, figures: readonly Figure[]): string {
+/** The whole page for a run's results and its rendered figures; `explore`: the run's explore pages to link to. */
+export function renderReportHtml(results: RunResults, figures: readonly Figure[], explore: readonly ExploreLink[] = []): string {
   const tables = reportTables(results);
   const [diagnostics, ...methodTables] = tables;
   const title = `w2s run report: ${results.suite}`;
@@ -63,6 +62,7 @@ export function renderReportHtml(results: RunResults, figures: readonly Figure[]
     runFacts(results),
     '<section id="premise"><h2>Premise diagnostics</h2>',
     diagnostics === undefined ? '' : tableHtml(diagnostics),
+    exploreLinks(explore),
     '</section>',
     '<section id="results"><h2>Results</h2>',
     ...methodTables.map(tableHtml),
@@ -135,6 +135,16 @@ export function tableHtml(table: Table): string {
 
 function isNumeric(cell: string): boolean {
   return /^[+-]?\d/.test(cell);
+}
+
+/** Links to the explore pages: each task's weak labels, question by question, per seed. */
+function exploreLinks(links: readonly ExploreLink[]): string {
+  if (links.length === 0) return '';
+  const tasks = [...new Set(links.map((l) => l.task))].map((task) => {
+    const seeds = links.filter((l) => l.task === task).map((l) => `<a href="${escapeHtml(l.href)}">seed ${l.seed}</a>`);
+    return `<li>${escapeHtml(task)}: ${seeds.join(' · ')}</li>`;
+  });
+  return `<p id="explore">Every weak label, question by question, with tau to move (explore pages):</p><ul>${tasks.join('')}</ul>`;
 }
 
 function methodLegend(): string {

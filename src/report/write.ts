@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { StagedOutput } from '../io/staged-output.js';
 import type { RunResults } from '../run/results.js';
+import { runExplorePages } from './explore/paths.js';
 import { reportFigures, type Figure, type FigureKind } from './figures.js';
 import { renderReportHtml } from './html.js';
 import { toCsv, toMarkdown } from './table.js';
@@ -28,7 +29,7 @@ const FIGURE_STEMS: Readonly<Record<FigureKind, string>> = {
 export async function writeReport(runDir: string, results: RunResults): Promise<ReportPaths> {
   const tables = reportTables(results);
   const figures = await reportFigures(results);
-  const html = renderReportHtml(results, figures);
+  const html = renderReportHtml(results, figures, runExplorePages(runDir, results));
   const outputs = {
     tables: new StagedOutput(join(runDir, 'tables')),
     figures: new StagedOutput(join(runDir, 'figures')),

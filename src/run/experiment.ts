@@ -11,6 +11,8 @@ import { experimentSetup, type TaskPlan } from './plans.js';
 import { goldSftRows } from '../datasets/gold-rows.js';
 import { writeFileAtomically } from '../io/atomic.js';
 import { answersText, readAnswerRecords } from '../io/answers.js';
+import { runExplorePage } from '../report/explore/paths.js';
+import { writeExplorePage } from '../report/explore/writer.js';
 import type { RunResults, TaskResults } from './results.js';
 import { runSeeds, type RunConfig } from './config.js';
 import { createRunEngine } from './engines/create.js';
@@ -141,6 +143,8 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
   // 3. Reliability and selection: one SFT set per method.
   const selection: SelectionOptions = { temperature: config.temperature, tauPercentile: config.tau_percentile, seed, completion: config.completion };
   const { summaries, plan: selectionPlan, rows } = selectRows(answers, config.methods, selection, (answer, row) => task.renderAnswer(answer, row));
+  // The weak labels question by question, with the threshold to move (report.html links to the page).
+  writeExplorePage(join(c.runDir, runExplorePage(plan.key, seed)), answers, selection, `${plan.key}, seed ${seed}`, answersFile);
 
   // 4. Strong models, one per method, trained side by side in the job pool and evaluated on test. With a matched
   // budget every method trains as many optimizer steps as naive does at the recipe's epochs (docs/method.md).

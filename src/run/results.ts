@@ -74,6 +74,7 @@ export interface WeakLabelDiagnostics {
   wrong_answer_positions?: number[];
 }
 
+/** One task's results over the run's seeds. */
 export interface TaskResults {
   methods: Partial<Record<MethodName, MethodResult>>;
   comparisons: Comparison[];
@@ -82,6 +83,7 @@ export interface TaskResults {
   n_test: number;
 }
 
+/** results.json of a run (docs/contracts.md): every task's methods, comparisons and diagnostics. */
 export interface RunResults {
   version: 2;
   /** The configuration's name (e.g. "default", "control"). */

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { badInput } from '../errors.js';
 import type { RunConfig } from './config.js';
 import { writeJsonAtomically } from '../io/atomic.js';
+import { kernelInfo, type KernelInfo } from '../native/kernel-info.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const RESULTS_FILE = 'results.json';
@@ -15,6 +16,8 @@ export interface Manifest {
   version: string;
   created: string;
   node: string;
+  /** The engine's kernels when the run was created (native or portable, instruction set, sgemm). */
+  kernels?: KernelInfo;
   config: RunConfig;
 }
 
@@ -49,7 +52,7 @@ export function openRunDir(config: RunConfig, version: string, out: string | und
 
 function createRun(dir: string, config: RunConfig, version: string, now: Date): void {
   mkdirSync(dir, { recursive: true });
-  const manifest: Manifest = { tool: 'w2s', version, created: now.toISOString(), node: process.version, config };
+  const manifest: Manifest = { tool: 'w2s', version, created: now.toISOString(), node: process.version, kernels: kernelInfo(), config };
   writeJsonAtomically(join(dir, MANIFEST_FILE), manifest);
 }
 

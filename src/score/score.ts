@@ -9,6 +9,7 @@ import { AnswerReader, type AnswerLine } from '../io/answers.js';
 import { IoThread } from '../io/io-thread.js';
 import { READ_CHUNK_BYTES } from '../io/lines.js';
 import { StagedOutput } from '../io/staged-output.js';
+import { ScoreExplorePage } from '../report/explore/writer.js';
 import { planScore, type ScorePlan } from './plan.js';
 import { writeReliability } from './reliability-writer.js';
 import { SftWriter } from './sft-writer.js';
@@ -19,6 +20,8 @@ export type { ScoreSummary } from './summary.js';
 
 export interface ScoreOptions extends SelectionOptions {
   input: string;
+  /** What summary.json calls the input (default: `input`): the library names spooled records so, not their temporary file. */
+  inputName?: string;
   out: string;
   /** Methods whose SFT rows to write; default: the paper's (ceiling only when gold answers are present). */
   methods?: readonly SelectionMethod[];
@@ -36,12 +39,14 @@ export interface ScoreOptions extends SelectionOptions {
    * starting the thread.
    */
   ioThread?: boolean;
+  /** Write explore.html, the page that shows the answers and moves tau (default true; a file over EXPLORE_MAX_ROWS rows gets none). */
+  explore?: boolean;
 }
 
 export const IO_THREAD_FROM = 16 << 20;
 
 /** The files `w2s score` writes into --out: one run's replace any earlier run's. */
-const OUTPUT_FILES = /^(reliability\.jsonl|summary\.json|sft-[a-z-]+\.jsonl)$/;
+const OUTPUT_FILES = /^(reliability\.jsonl|summary\.json|sft-[a-z-]+\.jsonl|explore\.html)$/;
 
 /**
  * Score an answers file into `out`: reliability.jsonl, sft-<method>.jsonl, summary.json. All or nothing: on bad input,
@@ -55,24 +60,28 @@ export async function score(options: ScoreOptions): Promise<ScoreSummary> {
   const before = inputStat(input);
   const size = before.size;
   const ioThread = options.ioThread ?? size >= IO_THREAD_FROM;
-  const { keys, plan, hasGold } = await firstPass(options, size, ioThread);
+  const { keys, plan, hasGold, rows } = await firstPass(options, size, ioThread);
   const methods = options.methods ?? PAPER_METHODS.filter((m) => m !== 'ceiling' || hasGold);
   if (methods.includes('ceiling') && !hasGold) throw badInput('method "ceiling" needs gold answers, and no line has a "gold"', { file: input, field: 'gold' });
 
   const output = new StagedOutput(options.out);
+  let explore: ScoreExplorePage | null = null;
   try {
     options.signal?.throwIfAborted();
+    if (options.explore !== false) explore = ScoreExplorePage.open(join(output.staging, 'explore.html'), rows, basename(options.inputName ?? input));
     writeReliability(join(output.staging, 'reliability.jsonl'), keys, plan, ioThread);
-    const sftRows = await secondPass(options, size, keys, plan, methods, output.staging, ioThread);
+    const sftRows = await secondPass(options, size, keys, plan, methods, output.staging, ioThread, explore);
     const after = inputStat(input);
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw badInput('the file changed while it was being scored', { file: input });
-    const summary = summarize(input, options, plan, sftRows);
+    explore?.finish(options.inputName ?? input, options, keys.ids, keys.answers, hasGold ? plan.gold : null);
+    const summary = summarize(options.inputName ?? input, options, plan, sftRows);
     const summaryWriter = output.writer('summary.json');
     summaryWriter.write(`${JSON.stringify(summary, null, 2)}\n`);
     summaryWriter.close();
     output.commit(OUTPUT_FILES);
     return summary;
   } catch (error) {
+    explore?.abandon();
     output.abort();
     throw error;
   }
@@ -90,7 +99,7 @@ function inputStat(file: string): { size: number; mtimeMs: number } {
 }
 
 /** Pass 1 and the plan; of the tallies only the row keys live on. */
-async function firstPass(options: ScoreOptions, size: number, ioThread: boolean): Promise<{ keys: RowKeys; plan: ScorePlan; hasGold: boolean }> {
+async function firstPass(options: ScoreOptions, size: number, ioThread: boolean): Promise<{ keys: RowKeys; plan: ScorePlan; hasGold: boolean; rows: number }> {
   const tallies = new QuestionTallies(options.input, options.parseAnswer);
   const threaded = ioThread && IoThread.available();
   const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES * (threaded ? 2 : 1));
@@ -103,13 +112,13 @@ async function firstPass(options: ScoreOptions, size: number, ioThread: boolean)
   }
   if (tallies.questions === 0) throw badInput('no answers: the file is empty', { file: options.input });
   const hasGold = tallies.gold.subarray(0, tallies.questions).some((code) => code > NULL_CODE);
-  return { keys: tallies.keys, plan: planScore(tallies, options), hasGold };
+  return { keys: tallies.keys, plan: planScore(tallies, options), hasGold, rows: tallies.rows };
 }
 
 async function secondPass(
-  options: ScoreOptions, size: number, keys: RowKeys, plan: ScorePlan, methods: readonly SelectionMethod[], dir: string, ioThread: boolean,
+  options: ScoreOptions, size: number, keys: RowKeys, plan: ScorePlan, methods: readonly SelectionMethod[], dir: string, ioThread: boolean, explore: ScoreExplorePage | null,
 ): Promise<Map<SelectionMethod, number>> {
-  const writer = new SftWriter(plan, keys, methods, options, (m) => join(dir, `sft-${m}.jsonl`), options.render, ioThread);
+  const writer = new SftWriter(plan, keys, methods, options, (m) => join(dir, `sft-${m}.jsonl`), options.render, ioThread, size);
   let line = 0;
   try {
     await forEachRow(options, 2, size, new AnswerReader(options.input, writer.readerOptions()), (reader) => {
@@ -117,7 +126,9 @@ async function secondPass(
       line = row.line;
       const q = keys.findQuestion(row);
       if (q < 0) throw badInput('the file changed while it was being scored: a question appeared in the second pass', { file: options.input, line, field: 'id' });
-      writer.add(row, q, keys.answerCode(row));
+      const answer = keys.answerCode(row);
+      writer.add(row, q, answer);
+      explore?.add(row, q, answer);
     });
   } catch (error) {
     writer.abandon();

@@ -28,28 +28,24 @@ const FACT_COMBINATIONS = 4096;
 const TAKE_ONE = 1;
 const TAKE_RELIABILITY = 2;
 
-/** Every method's decision for every combination of facts. */
-function decisionTable(method: SelectionMethod): Uint8Array {
-  const table = new Uint8Array(FACT_COMBINATIONS);
-  for (let mask = 0; mask < FACT_COMBINATIONS; mask++) {
-    const facts: RowFacts = {
-      variant0: (mask & VARIANT0) !== 0,
-      trainable: (mask & TRAINABLE) !== 0,
-      inFilterPool: (mask & IN_FILTER_POOL) !== 0,
-      drawnFilter: (mask & DRAWN_FILTER) !== 0,
-      drawnReweight: (mask & DRAWN_REWEIGHT) !== 0,
-      kept: (mask & KEPT) !== 0,
-      hasGold: (mask & HAS_GOLD) !== 0,
-      hasMajority: (mask & HAS_MAJORITY) !== 0,
-      inRandomSubset: (mask & IN_RANDOM_SUBSET) !== 0,
-      hasVariant0Answer: (mask & HAS_VARIANT0_ANSWER) !== 0,
-      drawnRandom: (mask & DRAWN_RANDOM) !== 0,
-      variant0Correct: (mask & VARIANT0_CORRECT) !== 0,
-    };
-    const decision = rowDecision(method, facts);
-    table[mask] = decision === 'one' ? TAKE_ONE : decision === 'reliability' ? TAKE_RELIABILITY : 0;
-  }
-  return table;
+/** A method's decision for a combination of facts: 0 (skip the row), TAKE_ONE or TAKE_RELIABILITY. */
+function decide(method: SelectionMethod, mask: number): number {
+  const facts: RowFacts = {
+    variant0: (mask & VARIANT0) !== 0,
+    trainable: (mask & TRAINABLE) !== 0,
+    inFilterPool: (mask & IN_FILTER_POOL) !== 0,
+    drawnFilter: (mask & DRAWN_FILTER) !== 0,
+    drawnReweight: (mask & DRAWN_REWEIGHT) !== 0,
+    kept: (mask & KEPT) !== 0,
+    hasGold: (mask & HAS_GOLD) !== 0,
+    hasMajority: (mask & HAS_MAJORITY) !== 0,
+    inRandomSubset: (mask & IN_RANDOM_SUBSET) !== 0,
+    hasVariant0Answer: (mask & HAS_VARIANT0_ANSWER) !== 0,
+    drawnRandom: (mask & DRAWN_RANDOM) !== 0,
+    variant0Correct: (mask & VARIANT0_CORRECT) !== 0,
+  };
+  const decision = rowDecision(method, facts);
+  return decision === 'one' ? TAKE_ONE : decision === 'reliability' ? TAKE_RELIABILITY : 0;
 }
 
 type Source = ReturnType<typeof completionSource>;
@@ -67,14 +63,19 @@ const PROMPT_OPEN = Buffer.from('","prompt":"');
 const COMPLETION_OPEN = Buffer.from('","completion":"');
 const weightPiece = (weight: number): Buffer => Buffer.from(`","weight":${weight}}\n`);
 const BUFFER_BYTES = 1 << 20;
+/** The smallest read and output buffers: a small file gets buffers of about its size, not megabytes to fill. */
+const MIN_BUFFER_BYTES = 64 << 10;
 
 /** Writes the SFT rows of `methods` from the rows of an answers file, in row order; returns each method's row count. */
 export class SftWriter {
   /** Where pass 2 reads the file into: inside the arena, so that copying from it is cheap. */
   private readonly readBuffer: Buffer;
   private readonly outputs: MethodOutput[];
-  /** The methods that take a row with given facts (a bit mask), in method order. */
-  private readonly takers: MethodOutput[][];
+  /**
+   * The methods that take a row with given facts (a bit mask), in method order; filled for a mask when a row first has
+   * it (a file meets a few dozen of the 4,096 combinations).
+   */
+  private readonly takers: (MethodOutput[] | undefined)[] = new Array(FACT_COMBINATIONS);
   /** The facts of each question (KEPT | HAS_GOLD | HAS_MAJORITY | IN_RANDOM_SUBSET | HAS_VARIANT0_ANSWER). */
   private readonly questionFacts: Uint16Array;
   /**
@@ -102,12 +103,16 @@ export class SftWriter {
     pathOf: (method: SelectionMethod) => string,
     private readonly render: RenderAnswer | undefined,
     ioThread: boolean,
+    /** The input's size: buffers are no larger than it needs (a longer line or row still goes through, in pieces). */
+    inputBytes: number = Number.POSITIVE_INFINITY,
   ) {
     const pieces = [weightPiece(1), weightPiece(0), ...plan.patterns.flatMap((p: CountPattern) => p.scores.map(weightPiece))];
     const threaded = ioThread && IoThread.available();
+    const fitted = (most: number): number => Math.min(most, Math.max(MIN_BUFFER_BYTES, inputBytes + 1));
     // With an I/O thread, the read buffer is two chunks: one read ahead while the other is scanned.
-    const readBytes = READ_CHUNK_BYTES * (threaded ? 2 : 1);
-    const arena = new Arena(readBytes + Arena.sizeOf(pieces) + methods.length * ByteWriter.regions(threaded) * BUFFER_BYTES);
+    const readBytes = fitted(READ_CHUNK_BYTES) * (threaded ? 2 : 1);
+    const bufferBytes = fitted(BUFFER_BYTES);
+    const arena = new Arena(readBytes + Arena.sizeOf(pieces) + methods.length * ByteWriter.regions(threaded) * bufferBytes);
     this.readAt = arena.reserve(readBytes);
     this.readBuffer = arena.bytes.subarray(this.readAt, this.readAt + readBytes);
     this.weightAt = arena.constants(pieces);
@@ -121,14 +126,13 @@ export class SftWriter {
     this.outputs = [];
     try {
       for (const method of methods) {
-        const out = new ByteWriter(pathOf(method), arena, BUFFER_BYTES, this.io);
-        this.outputs.push({ method, decisions: decisionTable(method), source: completionSource(method, options.completion), out, rows: 0 });
+        const out = new ByteWriter(pathOf(method), arena, bufferBytes, this.io);
+        this.outputs.push({ method, decisions: new Uint8Array(FACT_COMBINATIONS), source: completionSource(method, options.completion), out, rows: 0 });
       }
     } catch (error) {
       this.abandon();
       throw error;
     }
-    this.takers = Array.from({ length: FACT_COMBINATIONS }, (_, mask) => this.outputs.filter((o) => o.decisions[mask] !== 0));
     this.questionFacts = new Uint16Array(plan.questions);
     for (let q = 0; q < plan.questions; q++) {
       let facts = 0;
@@ -163,7 +167,7 @@ export class SftWriter {
     let previousWeight = -1;
     let completionLength = 0;
     let prefixLength = 0;
-    for (const o of this.takers[mask] as MethodOutput[]) {
+    for (const o of this.takers[mask] ?? this.takersOf(mask)) {
       const decision = o.decisions[mask];
       if (prefixLength === 0) {
         row.bytes(ID, this.id);
@@ -206,6 +210,14 @@ export class SftWriter {
       }
       o.rows++;
     }
+  }
+
+  /** Decides every method for rows with facts `mask`, once. */
+  private takersOf(mask: number): MethodOutput[] {
+    for (const o of this.outputs) o.decisions[mask] = decide(o.method, mask);
+    const takers = this.outputs.filter((o) => o.decisions[mask] !== 0);
+    this.takers[mask] = takers;
+    return takers;
   }
 
   /** How pass 2 should read the answers: into the read buffer, ahead on the I/O thread when there is one. */

@@ -16,6 +16,7 @@ export interface Gsm8kRecord extends Question {
   answer: string;
 }
 
+/** Options of the GSM8K task. */
 export interface Gsm8kOptions {
   /** Where paraphrases come from (default: the built-in template paraphrases). */
   paraphraser?: ParaphraseProvider;

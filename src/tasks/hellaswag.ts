@@ -20,6 +20,7 @@ export interface HellaSwagRecord extends Question {
   label: number | null;
 }
 
+/** Options of the HellaSwag task. */
 export interface HellaSwagOptions {
   /** How the N option orders are chosen (default `original-first`). */
   permutationMode?: PermutationMode;

@@ -24,6 +24,7 @@ export interface MmluRecord extends Question {
  */
 export type MmluTrainSource = 'auxiliary_train' | 'dev';
 
+/** Options of the MMLU task. */
 export interface MmluOptions {
   permutationMode?: PermutationMode;
   trainSource?: MmluTrainSource;

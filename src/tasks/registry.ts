@@ -1,7 +1,6 @@
 // The paper's four tasks by name, and the synthetic suite's four families, for the CLI and the pipeline.
 import type { PermutationMode } from '../core/variations.js';
 import type { ParaphraseProvider } from '../core/variations.js';
-import { badInput } from '../errors.js';
 import { ethicsTask } from './ethics.js';
 import { gsm8kTask } from './gsm8k.js';
 import { hellaswagTask } from './hellaswag.js';
@@ -11,23 +10,10 @@ import { continuationTask } from './synthetic/continuation.js';
 import { judgementTask } from './synthetic/judgement.js';
 import { knowledgeTask } from './synthetic/knowledge.js';
 import type { Task } from './types.js';
+import { isSyntheticTaskName, isTaskName, unknownTask, type SyntheticTaskName } from './names.js';
 
-/** The task names, in the paper's order. */
-export const TASK_NAMES = ['hellaswag', 'mmlu', 'ethics', 'gsm8k'] as const;
-
-/** One of {@link TASK_NAMES}. */
-export type TaskName = (typeof TASK_NAMES)[number];
-
-/** The synthetic suite's tasks (src/tasks/synthetic), mirroring the paper's four in the same order of kinds. */
-export const SYNTHETIC_TASK_NAMES = ['synthetic-knowledge', 'synthetic-continuation', 'synthetic-judgement', 'synthetic-arithmetic'] as const;
-
-/** One of {@link SYNTHETIC_TASK_NAMES}. */
-export type SyntheticTaskName = (typeof SYNTHETIC_TASK_NAMES)[number];
-
-/** Whether `name` is one of the synthetic suite's tasks. */
-export function isSyntheticTaskName(name: string): name is SyntheticTaskName {
-  return (SYNTHETIC_TASK_NAMES as readonly string[]).includes(name);
-}
+// The names live in names.ts, which the CLI's declarations import without loading the tasks.
+export { isSyntheticTaskName, isTaskName, SYNTHETIC_TASK_NAMES, TASK_NAMES, type SyntheticTaskName, type TaskName } from './names.js';
 
 /** Options a task may take; each task reads the ones that concern it. */
 export interface TaskOptions {
@@ -37,11 +23,6 @@ export interface TaskOptions {
   mmluTrainSource?: MmluTrainSource;
   /** GSM8K: where paraphrases come from (default: the built-in template paraphrases). */
   paraphraser?: ParaphraseProvider;
-}
-
-/** Whether `name` is one of the paper's tasks. */
-export function isTaskName(name: string): name is TaskName {
-  return (TASK_NAMES as readonly string[]).includes(name);
 }
 
 /** The task called `name`; an unknown name is bad input (exit code 2) that lists the known ones. */
@@ -57,7 +38,7 @@ export function getTask(name: string, options: TaskOptions = {}): Task {
     case 'gsm8k':
       return gsm8kTask({ paraphraser: options.paraphraser });
     default:
-      throw badInput(`unknown task "${name}"; known tasks: ${[...TASK_NAMES, ...SYNTHETIC_TASK_NAMES].join(', ')}`, { field: 'task' });
+      throw unknownTask(name);
   }
 }
 

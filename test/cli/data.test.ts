@@ -13,7 +13,8 @@ import { bytes, closedPort, startFakeHub, type FakeHub } from '../hub/hub-server
 const GSM8K = HUB_SOURCES.gsm8k;
 const TRAIN = bytes(6000, 21);
 const TEST = bytes(2500, 22);
-const ENV_KEYS = ['HF_ENDPOINT', 'HF_TOKEN', 'W2S_CACHE', 'HF_HUB_OFFLINE'] as const;
+// HF_HUB_CACHE is pointed at an empty folder: files of the real Hugging Face cache must not stand in for downloads.
+const ENV_KEYS = ['HF_ENDPOINT', 'HF_TOKEN', 'W2S_CACHE', 'HF_HUB_OFFLINE', 'HF_HUB_CACHE'] as const;
 
 let hub: FakeHub;
 let cacheDir: string;
@@ -48,6 +49,7 @@ beforeEach(async () => {
   ]);
   process.env.HF_ENDPOINT = hub.endpoint;
   process.env.HF_TOKEN = 'hf_cli_TEST_token';
+  process.env.HF_HUB_CACHE = join(cacheDir, 'no-hf-cache');
 });
 
 afterEach(async () => {

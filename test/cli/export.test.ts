@@ -64,6 +64,12 @@ describe('w2s export gguf', () => {
     expect((await readGgufFileInfo(half, { logWarnings: false })).metadata.general).toMatchObject({ name: 'tiny-half', file_type: 1 });
   });
 
+  it('--check runs the written file in llama.cpp and finds the engine\'s greedy text', async () => {
+    const out = join(dir, 'checked.gguf');
+    expect(await main(['node', 'w2s', 'export', 'gguf', '--model', checkpoint, '--out', out, '--check'])).toBe(0);
+    expect(stdout).toMatch(/^wrote .*checked\.gguf: .*\ncheck: llama\.cpp runs the file and writes what the built-in engine writes \(".+"\)\n$/);
+  });
+
   it('merges a LoRA adapter into the weights: llama.cpp then answers as the engine does with the adapter attached', async () => {
     const { model } = loadModel({ checkpoint });
     const lora = new LoraAdapter(model.config, { r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'down_proj'] });

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { hash, mockServers } from '../backends/mock-openai.js';
-import { ETHICS_VAL, MMLU_VAL, readAnswers, readJsonl, tempDir } from '../label/helpers.js';
+import { ETHICS_VAL, GSM8K_TRAIN, MMLU_VAL, readAnswers, readJsonl, tempDir } from '../label/helpers.js';
 import { captureStdio } from '../helpers/stdio.js';
 
 const io = captureStdio();
@@ -59,6 +59,17 @@ describe('w2s label (CLI)', () => {
     expect(io.stderr).toMatch(/w2s: \d+ of 21 questions have failed requests \(see .*failures.jsonl\); answers.jsonl holds the \d+ complete ones/);
     expect(io.stdout).toMatch(/failed: \d+ \(http-400 \d+\)/);
     expect(readAnswers(out).length).toBeGreaterThan(0);
+  });
+
+  it('says how many questions failed for want of paraphrases, where the request counts show no failure', async () => {
+    const server = await mock({ output: (prompt) => (prompt.startsWith('Rewrite') && hash(prompt) % 2 === 0 ? 'I cannot do that.' : '42') });
+    const out = tempDir();
+    const args = ['label', '--task', 'gsm8k', '--split', 'val', '--model', 'weak-7b', '--base-url', server.baseUrl, '--data', GSM8K_TRAIN, '--out', out, '--variations', '3', '--limit', '6', ...FAST];
+    expect(await main(['node', 'w2s', ...args])).toBe(1);
+    const failed = (readJsonl(join(out, 'failures.jsonl')) as unknown[]).length;
+    expect(failed).toBeGreaterThan(0);
+    expect(io.stdout).toContain(`${6 - failed} complete, ${failed} with failures (${failed} without usable paraphrases)`);
+    expect(io.stdout).toMatch(/^requests: \d+ .*failed: 0$/m);
   });
 
   it('exits 1 with a summary when the server keeps failing', async () => {

@@ -45,7 +45,11 @@ describe('w2s score (CLI)', () => {
 
   it.each([
     ['a missing input file', ['--input', '/nonexistent/answers.jsonl'], /\/nonexistent\/answers.jsonl: cannot read the answers file/],
-    ['a bad temperature', ['--temperature', '-1'], /invalid --temperature/],
+    ['a bad temperature', ['--temperature', '-1'], /invalid --temperature: expected a number > 0, got "-1"/],
+    ['a temperature that is no number', ['--temperature', 'warm'], /invalid --temperature: expected a number > 0, got "warm"/],
+    ['a percentile over 100', ['--tau-percentile', '101'], /invalid --tau-percentile: expected a number from 0 to 100, got "101"/],
+    ['a fractional seed', ['--seed', '1.5'], /invalid --seed: expected a whole number >= 0, got "1.5"/],
+    ['an unknown completion', ['--completion', 'gold'], /invalid --completion: expected "output" or "answer", got "gold"/],
     ['an unknown method', ['--methods', 'naive,best'], /unknown method "best"/],
     ['an unknown task', ['--task', 'squad'], /unknown task "squad"/],
   ])('exits 2 on %s and writes nothing', async (_case, flags, message) => {
@@ -97,7 +101,7 @@ describe('w2s score (CLI): outputs as a whole, and empty sets said', () => {
     expect(await main(['node', 'w2s', 'score', '--input', input, '--out', out, '--methods', 'naive,filter,reweight'])).toBe(0);
     writeFileSync(join(out, 'notes.txt'), 'mine');
     expect(await main(['node', 'w2s', 'score', '--input', input, '--out', out, '--methods', 'naive'])).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['notes.txt', 'reliability.jsonl', 'sft-naive.jsonl', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['explore.html', 'notes.txt', 'reliability.jsonl', 'sft-naive.jsonl', 'summary.json']);
   });
 
   it('refuses an input that an output of the same name would overwrite (exit 2), writing nothing', async () => {

@@ -364,9 +364,17 @@ describe('hubSettings', () => {
   });
 
   it('reads HF_ENDPOINT, HF_TOKEN, W2S_CACHE and HF_HUB_OFFLINE', () => {
-    const read = hubSettings({ HF_ENDPOINT: 'https://hf-mirror.example/', HF_TOKEN: 'tok', W2S_CACHE: '/tmp/w2s-cache', HF_HUB_OFFLINE: '1' });
+    const read = hubSettings({ HF_ENDPOINT: 'https://hf-mirror.example/', HF_TOKEN: 'tok', W2S_CACHE: '/tmp/w2s-cache', HF_HUB_OFFLINE: '1', HF_HUB_CACHE: '/tmp/hf-hub' });
 
-    expect(read).toEqual({ endpoint: 'https://hf-mirror.example', token: 'tok', cacheDir: '/tmp/w2s-cache', offline: true, timeoutMs: 10_000 });
+    expect(read).toEqual({
+      endpoint: 'https://hf-mirror.example',
+      token: 'tok',
+      tokenSource: 'HF_TOKEN',
+      cacheDir: '/tmp/w2s-cache',
+      hfHubCache: '/tmp/hf-hub',
+      offline: true,
+      timeoutMs: 10_000,
+    });
   });
 
   it('rejects an HF_ENDPOINT that is not an http(s) URL as bad input', () => {

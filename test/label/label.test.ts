@@ -162,6 +162,10 @@ describe('runLabel', () => {
     const summary = await runLabel(config);
     expect(summary.stopped).toBe('interrupted');
     expect(server.requests.length).toBeLessThan(105);
+    // What was not asked yet is unfinished, not failed: nothing failed.
+    expect(summary).toMatchObject({ questions: 21, failed_questions: 0, failures: 0 });
+    expect(summary.complete_questions).toBeGreaterThanOrEqual(3);
+    expect(summary.unfinished_questions).toBe(21 - summary.complete_questions);
     const rerun = await runLabel(labelConfig(server.baseUrl, out));
     expect(rerun.cache_hits).toBeGreaterThanOrEqual(20);
     expect(rerun.cache_hits + rerun.sent).toBe(105);
@@ -231,6 +235,8 @@ describe('runLabel', () => {
     expect(failures.length).toBeLessThan(6);
     for (const f of failures) expect(f).toMatchObject({ variant: null, reason: 'paraphrase', message: expect.stringMatching(/0 of 2 usable paraphrases after 2 requests/) });
     expect(summary.failed_questions).toBe(failures.length);
+    expect(summary.paraphrase?.failed_questions).toBe(failures.length);
+    expect(summary.unfinished_questions).toBe(0);
     expect(readAnswers(out)).toHaveLength((6 - failures.length) * 3);
   });
 

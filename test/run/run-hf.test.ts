@@ -1,7 +1,7 @@
 // `w2s run --engine hf`: the quick suite end to end with every model trained and run by the Hugging Face sidecar
 // (PyTorch + transformers + PEFT on CPU), from the base checkpoints our engine wrote. Needs the sidecar's Python
 // (.venv-hf from python/setup-venv.sh, or $W2S_PYTHON); skipped without it unless W2S_PARITY=require.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,14 @@ describe.runIf(available || required)('w2s run --engine hf (quick suite, CPU)', 
     const out = join(mkdtempSync(join(tmpdir(), 'w2s-run-hf-')), 'run');
     const cache = mkdtempSync(join(tmpdir(), 'w2s-run-hf-cache-'));
     const args = ['run', '--quick', '--engine', 'hf', '--tasks', 'knowledge', '--methods', 'naive,filter,reweight,ceiling', '--out', out];
-    const r = spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, W2S_CACHE: cache, HF_HUB_OFFLINE: '1' }, encoding: 'utf8', timeout: 300_000 });
+    // Spawned asynchronously: a synchronous run of a minute or more stalls vitest's worker messages until they time out.
+    const r = await new Promise<{ status: number | null; stderr: string }>((done, fail) => {
+      const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, W2S_CACHE: cache, HF_HUB_OFFLINE: '1' }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('error', fail);
+      child.on('close', (status) => done({ status, stderr }));
+    });
     expect(r.status, r.stderr).toBe(0);
 
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { tasks: Record<string, { methods: Record<string, { accuracy: number; pgr: number | null }> }> };

@@ -1,16 +1,69 @@
-// The paper's models by short name (docs/method.md, "Training") and its training defaults (App. C). Only names:
-// the weights come from the user's own Hugging Face cache or hub access.
+// The paper's models by short name (docs/method.md, "Training"), current open models beside them, and the paper's
+// training defaults (App. C). Only names: the weights come from the user's own Hugging Face cache or hub access.
 import { PAPER_LORA } from '../../engine/lora.js';
 import type { SftSettings } from '../types.js';
 
 /** Short names of the paper's four models and their hub ids. */
-export const MODEL_PRESETS = {
+export const PAPER_PRESETS = {
   'llama2-7b': 'meta-llama/Llama-2-7b-hf',
   'llama2-13b': 'meta-llama/Llama-2-13b-hf',
   'mistral-7b': 'mistralai/Mistral-7B-v0.1',
   'llama3-8b': 'meta-llama/Meta-Llama-3-8B',
 } as const;
+
+/**
+ * Current open base models (pretrained, not instruction-tuned, as the paper's are: its App. B prompts are raw text),
+ * by family, weak to strong within each. They need the newer transformers of python/setup-venv-current.sh (Llama 3.1's
+ * rope scaling, Qwen 2.5 and 3, Gemma 2); the 70B-class ones do not fit one GPU even with LoRA: python/README.md,
+ * "Beyond one node".
+ */
+export const CURRENT_PRESETS = {
+  'llama3.2-1b': 'meta-llama/Llama-3.2-1B',
+  'llama3.2-3b': 'meta-llama/Llama-3.2-3B',
+  'llama3.1-8b': 'meta-llama/Llama-3.1-8B',
+  'llama3.1-70b': 'meta-llama/Llama-3.1-70B',
+  'qwen2.5-0.5b': 'Qwen/Qwen2.5-0.5B',
+  'qwen2.5-1.5b': 'Qwen/Qwen2.5-1.5B',
+  'qwen2.5-7b': 'Qwen/Qwen2.5-7B',
+  'qwen2.5-72b': 'Qwen/Qwen2.5-72B',
+  'qwen3-0.6b': 'Qwen/Qwen3-0.6B-Base',
+  'qwen3-1.7b': 'Qwen/Qwen3-1.7B-Base',
+  'qwen3-8b': 'Qwen/Qwen3-8B-Base',
+  'qwen3-14b': 'Qwen/Qwen3-14B-Base',
+  'mistral-7b-v0.3': 'mistralai/Mistral-7B-v0.3',
+  'mistral-nemo-12b': 'mistralai/Mistral-Nemo-Base-2407',
+  'gemma2-2b': 'google/gemma-2-2b',
+  'gemma2-9b': 'google/gemma-2-9b',
+  'gemma2-27b': 'google/gemma-2-27b',
+} as const;
+
+/** Every preset: the paper's and the current ones. */
+export const MODEL_PRESETS = { ...PAPER_PRESETS, ...CURRENT_PRESETS } as const;
 export type ModelPreset = keyof typeof MODEL_PRESETS;
+
+/**
+ * The architecture family of each current preset, as python/checks/tiny_models.py names it: its tiny random
+ * checkpoint proves loading, LoRA targets, Eq. 5 training and generation in test/backends/hf/architectures.test.ts.
+ */
+export const PRESET_ARCHITECTURES: Readonly<Record<keyof typeof CURRENT_PRESETS, string>> = {
+  'llama3.2-1b': 'llama3',
+  'llama3.2-3b': 'llama3',
+  'llama3.1-8b': 'llama3',
+  'llama3.1-70b': 'llama3',
+  'qwen2.5-0.5b': 'qwen2',
+  'qwen2.5-1.5b': 'qwen2',
+  'qwen2.5-7b': 'qwen2',
+  'qwen2.5-72b': 'qwen2',
+  'qwen3-0.6b': 'qwen3',
+  'qwen3-1.7b': 'qwen3',
+  'qwen3-8b': 'qwen3',
+  'qwen3-14b': 'qwen3',
+  'mistral-7b-v0.3': 'mistral',
+  'mistral-nemo-12b': 'mistral',
+  'gemma2-2b': 'gemma2',
+  'gemma2-9b': 'gemma2',
+  'gemma2-27b': 'gemma2',
+};
 
 /** The paper's weak -> strong pairs, in the order of its tables. */
 export const MODEL_PAIRS: readonly { weak: ModelPreset; strong: ModelPreset }[] = [
@@ -43,3 +96,9 @@ export const PAPER_SFT: Readonly<SftSettings> = Object.freeze({
   lora: PAPER_LORA,
   seed: 0,
 });
+
+/**
+ * The accelerate configs shipped in python/accelerate/ for one machine, which `--accelerate` names. multi-node.yaml is
+ * not among them: each machine of a multi-node run starts its own launcher (python/accelerate/slurm.sh).
+ */
+export const ACCELERATE_CONFIGS = ['single-gpu', 'multi-gpu', 'deepspeed-zero2', 'deepspeed-zero3', 'fsdp'] as const;

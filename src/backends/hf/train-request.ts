@@ -17,8 +17,7 @@ export interface HfTrainOptions {
   gradientCheckpointing?: boolean;
 }
 
-/** The accelerate configs shipped in python/accelerate/. */
-export const ACCELERATE_CONFIGS = ['single-gpu', 'multi-gpu', 'deepspeed-zero2'] as const;
+import { ACCELERATE_CONFIGS } from './presets.js';
 
 /** A shipped accelerate config by name, or the user's own config file. */
 export function accelerateConfigFile(nameOrFile: string): string {
@@ -53,7 +52,7 @@ export function trainRequest(base: string, rowsFile: string, out: string, settin
 }
 
 /** The shipped configs that run one process per GPU: their files name a placeholder count that the launch overrides. */
-const PER_GPU_CONFIGS = ['multi-gpu', 'deepspeed-zero2'];
+const PER_GPU_CONFIGS = ['multi-gpu', 'deepspeed-zero2', 'deepspeed-zero3', 'fsdp'];
 
 /**
  * Arguments after the interpreter: `-m w2s_hf train`, under `accelerate launch` when a config is given. A shipped

@@ -16,7 +16,7 @@ import { accelerateConfigFile, trainArgs, trainRequest, type HfTrainOptions } fr
 export interface HfTrainerOptions extends HfTrainOptions {
   /** The interpreter (default: see pythonCommand). */
   python?: string;
-  /** Run under `accelerate launch` with this config: a shipped name (single-gpu, multi-gpu, deepspeed-zero2) or a file. */
+  /** Run under `accelerate launch` with this config: a shipped name (ACCELERATE_CONFIGS in presets.ts) or a file. */
   accelerate?: string;
   /** Variables added to the sidecar's environment (OMP_NUM_THREADS on CPU, CUDA_VISIBLE_DEVICES). */
   env?: NodeJS.ProcessEnv;

@@ -1,15 +1,6 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { exportGguf } from '../../engine/formats/gguf-export.js';
-import { parseFlags } from '../flags.js';
-
-const ggufFlags = z.object({
-  model: z.string().min(1),
-  adapter: z.string().min(1).optional(),
-  out: z.string().min(1),
-  dtype: z.enum(['f32', 'f16']),
-  name: z.string().min(1).optional(),
-});
+import { installCommand, NODE_LLAMA_CPP } from '../../optional.js';
+import { lazyAction } from '../lazy.js';
 
 /** `w2s export gguf`: a checkpoint of the built-in engine as a GGUF file for llama.cpp. */
 export function registerExport(program: Command): void {
@@ -22,21 +13,12 @@ export function registerExport(program: Command): void {
     .requiredOption('--out <file>', 'the .gguf file to write (replaced if it exists)')
     .option('--dtype <type>', 'f32 (exact) or f16 (half the size) for the weight matrices; norms stay f32', 'f32')
     .option('--name <text>', 'general.name in the file (default: w2s)')
+    .option('--check', `run the file in llama.cpp and compare its greedy text with the built-in engine's (needs ${NODE_LLAMA_CPP.name}: ${installCommand(NODE_LLAMA_CPP)})`)
     .addHelpText(
       'after',
       '\nThe file uses llama.cpp\'s "llama" architecture and a byte-level BPE ("gpt2") tokenizer; other tokenizers are\n' +
         'refused. Run it with `w2s label --backend llamacpp --model FILE` or any llama.cpp tool.\n\n' +
         'Example:\n  w2s export gguf --model runs/exp/weak --out weak.gguf',
     )
-    .action((raw: Record<string, unknown>) => {
-      const flags = parseFlags(ggufFlags, raw);
-      const summary = exportGguf(flags.model, flags.out, {
-        dtype: flags.dtype === 'f16' ? 'F16' : 'F32',
-        ...(flags.adapter !== undefined ? { adapter: flags.adapter } : {}),
-        ...(flags.name !== undefined ? { name: flags.name } : {}),
-      });
-      process.stdout.write(
-        `wrote ${summary.file}: ${summary.tensors} tensors, ${summary.parameters} parameters (${summary.dtype}), vocabulary ${summary.vocabSize}\n`,
-      );
-    });
+    .action(lazyAction(async () => (await import('../actions/export.js')).ggufAction));
 }

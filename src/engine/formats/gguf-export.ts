@@ -15,6 +15,7 @@ import type { HfTokenizer } from '../tokenizers/tokenizer.js';
  * convert_hf_to_gguf.py maps a Hugging Face LlamaForCausalLM. A LoRA adapter, when given, is merged into the weights.
  */
 
+/** Settings of {@link exportGguf}. */
 export interface GgufExportOptions {
   /** Storage of the 2-D weights; norm weights stay F32 whatever this says (as llama.cpp's converter does). Default F32. */
   dtype?: GgmlTypeName;
@@ -24,6 +25,7 @@ export interface GgufExportOptions {
   adapter?: string;
 }
 
+/** What {@link exportGguf} wrote. */
 export interface GgufExportSummary {
   file: string;
   dtype: GgmlTypeName;

@@ -1,5 +1,5 @@
 import { badInput } from '../../errors.js';
-import { loadNativeKernels, type NativeLoad } from './native.js';
+import { configureNative, loadNativeKernels, type NativeLoad } from './native.js';
 import { portableKernels } from './portable.js';
 import type { Kernels } from './types.js';
 
@@ -27,8 +27,16 @@ export function selectKernels(choice: string | undefined, native: NativeLoad): K
 
 let chosen: Kernels | undefined;
 
-/** The kernels for this process (decided once, from W2S_KERNELS and whether the native addon loads). */
+/**
+ * The kernels for this process (decided once, from W2S_KERNELS and whether the native addon loads; the native ones
+ * with W2S_SIMD and W2S_SGEMM applied).
+ */
 export function getKernels(): Kernels {
-  chosen ??= selectKernels(process.env[KERNELS_ENV], loadNativeKernels());
+  if (!chosen) {
+    const native = loadNativeKernels();
+    const kernels = selectKernels(process.env[KERNELS_ENV], native);
+    if (kernels === native.kernels) configureNative(native.kernels);
+    chosen = kernels;
+  }
   return chosen;
 }

@@ -1,4 +1,5 @@
-import { loadAddon, NATIVE_ADDON_PATH, olderBuild } from '../../native/addon.js';
+import { badInput } from '../../errors.js';
+import { loadAddon, NATIVE_ADDON_PATH, olderBuild, type AddonSource } from '../../native/addon.js';
 import type { AttentionView } from '../layers/attention.js';
 import type { Kernels } from './types.js';
 
@@ -8,7 +9,9 @@ export { NATIVE_ADDON_PATH } from '../../native/addon.js';
 interface Addon {
   sgemm: Kernels['sgemm'];
   setThreads(threads: number): void;
-  info(): { config: string; core: string; threads: number };
+  info(): NativeInfo;
+  setIsa(isa: string): boolean;
+  setSgemm(provider: string): string | null;
   rmsnormForward: Kernels['rmsnormForward'];
   rmsnormBackward: Kernels['rmsnormBackward'];
   swigluForward: Kernels['swigluForward'];
@@ -28,12 +31,65 @@ interface Addon {
   adamwUpdate: Kernels['adamwUpdate'];
 }
 
-/** The native kernels: sgemm by OpenBLAS on the caller's arrays, the other loops in C, and OpenBLAS's threads. */
+/** The instruction sets native/gemm_kernels.c has sgemm kernels for. */
+export const NATIVE_ISAS = ['scalar', 'avx2', 'avx512', 'neon'] as const;
+export type NativeIsa = (typeof NATIVE_ISAS)[number];
+
+/** Which sgemm the addon runs. */
+export interface NativeInfo {
+  /** The instruction set of the addon's own sgemm kernels (chosen at run time, or by W2S_SIMD). */
+  isa: NativeIsa;
+  /** The provider: the addon's own sgemm, or OpenBLAS loaded at run time (W2S_SGEMM=openblas). */
+  sgemm: 'w2s' | 'openblas';
+  /** Threads one product may use. */
+  threads: number;
+  /** The instruction sets this CPU can run kernels for. */
+  isas: NativeIsa[];
+  /** OpenBLAS's build and the core it tuned for, once it is loaded. */
+  openblas: { config: string; core: string } | null;
+}
+
+/** The native kernels: the addon's own sgemm (or OpenBLAS) on the caller's arrays, the other loops in C. */
 export interface NativeKernels extends Kernels {
-  /** Sets how many threads OpenBLAS uses (default: OPENBLAS_NUM_THREADS, else one per core). */
+  /** Sets how many threads one product uses (default: W2S_NUM_THREADS, else OPENBLAS_NUM_THREADS, else one per core). */
   setThreads(threads: number): void;
-  /** The OpenBLAS build, the CPU core it tuned for, and its current thread count. */
-  info(): { config: string; core: string; threads: number };
+  /** The kernels that run, and the threads. */
+  info(): NativeInfo;
+  /** Runs sgemm on `isa`'s kernels from now on; false (nothing changes) where the CPU lacks it. */
+  setIsa(isa: NativeIsa): boolean;
+  /** Switches sgemm to the addon's own or to OpenBLAS (loaded now); returns null, or why OpenBLAS is unavailable. */
+  setSgemm(provider: 'w2s' | 'openblas'): string | null;
+  /** The addon's file, and whether it was built from source here or is the package's prebuilt binary. */
+  readonly path: string;
+  readonly source: AddonSource;
+}
+
+/** The environment variables that pick the native sgemm: an instruction set, and the provider. */
+export const SIMD_ENV = 'W2S_SIMD';
+export const SGEMM_ENV = 'W2S_SGEMM';
+
+/**
+ * Applies W2S_SIMD (scalar, avx2, avx512, neon) and W2S_SGEMM (w2s, openblas) to the native kernels. A value that
+ * is unknown, or names what this machine lacks, is the user's configuration error (exit 2).
+ */
+export function configureNative(kernels: NativeKernels, env: NodeJS.ProcessEnv = process.env): void {
+  const isa = env[SIMD_ENV]?.trim().toLowerCase();
+  if (isa) {
+    if (!(NATIVE_ISAS as readonly string[]).includes(isa)) {
+      throw badInput(`unknown instruction set "${env[SIMD_ENV]}"; expected one of ${NATIVE_ISAS.join(', ')}`, { field: SIMD_ENV });
+    }
+    if (!kernels.setIsa(isa as NativeIsa)) {
+      throw badInput(`this CPU cannot run the ${isa} kernels; it can run ${kernels.info().isas.join(', ')}`, { field: SIMD_ENV });
+    }
+  }
+  const provider = env[SGEMM_ENV]?.trim().toLowerCase();
+  if (provider) {
+    if (provider !== 'w2s' && provider !== 'openblas') {
+      throw badInput(`unknown sgemm "${env[SGEMM_ENV]}"; expected "w2s" or "openblas"`, { field: SGEMM_ENV });
+    }
+    const why = kernels.setSgemm(provider);
+    if (why !== null) throw badInput(`OpenBLAS requested but unavailable: ${why}`, { field: SGEMM_ENV });
+  }
 }
 
 /** The result of trying to load the addon: the kernels, or why there are none. */
@@ -60,14 +116,18 @@ function tryLoad(path: string): NativeLoad {
   const load = loadAddon(path);
   if (load.addon === null) return { kernels: null, reason: load.reason };
   const addon = load.addon as unknown as Addon;
-  // An addon from an older build has only sgemm; it must be rebuilt rather than half used.
-  if (typeof addon.adamwUpdate !== 'function') return { kernels: null, reason: olderBuild(path) };
+  // An addon from an older build lacks some exports; it must be rebuilt rather than half used.
+  if (typeof addon.adamwUpdate !== 'function' || typeof addon.setIsa !== 'function') return { kernels: null, reason: olderBuild(load.path) };
   return {
     kernels: {
       name: 'native',
+      path: load.path,
+      source: load.source,
       sgemm: addon.sgemm,
       setThreads: addon.setThreads,
       info: addon.info,
+      setIsa: addon.setIsa,
+      setSgemm: addon.setSgemm,
       rmsnormForward: addon.rmsnormForward,
       rmsnormBackward: addon.rmsnormBackward,
       swigluForward: addon.swigluForward,

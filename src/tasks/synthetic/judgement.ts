@@ -2,7 +2,7 @@
 // two label words are shown in the record's order; the variation swaps them (N = 2, docs/method.md Sec. 4.1).
 import { z } from 'zod';
 import { labelWordOrders } from '../../core/variations.js';
-import { badInput } from '../../errors.js';
+import { parseJudgementAnswer, renderJudgementAnswer } from '../answer-formats.js';
 import type { Question, Task } from '../types.js';
 import { integer, validateRow } from '../validate.js';
 import { goldSlot } from './answer-key.js';
@@ -97,21 +97,10 @@ export function judgementTask(): Task<JudgementRecord> {
       if (!Number.isInteger(n) || n < 1 || n > orders.length) throw new RangeError(`${NAME}: N must be 1 or 2 (the two label-word orders), got ${n}`);
       return orders.slice(0, n).map((words, variant) => ({ variant, prompt: judgementPrompt(record.input, words) }));
     },
-    parseAnswer: (output) => parseLabelWord(output),
-    renderAnswer: (answer) => ` ${JUDGEMENT_WORDS[labelIndex(answer)]}`,
+    // answer-formats.ts: also what `w2s score` reads judgement answers with.
+    parseAnswer: (output) => parseJudgementAnswer(output),
+    renderAnswer: (answer) => renderJudgementAnswer(answer),
     goldCompletion: (record) => ` ${JUDGEMENT_WORDS[record.label]}`,
   };
 }
 
-function labelIndex(answer: string): 0 | 1 {
-  if (answer === '0' || answer === '1') return answer === '0' ? 0 : 1;
-  throw badInput(`answer "${answer}" is not a judgement label (0 or 1)`, { field: 'answer' });
-}
-
-/** The label ("0"/"1") of the first label word, as a whole word, on the first non-blank line; null when none. */
-function parseLabelWord(output: string): string | null {
-  const line = output.split(/\r?\n/).find((candidate) => candidate.trim() !== '') ?? '';
-  const match = /\b(right|wrong)\b/i.exec(line);
-  if (!match) return null;
-  return String(JUDGEMENT_WORDS.indexOf((match[1] as string).toLowerCase() as (typeof JUDGEMENT_WORDS)[number]));
-}

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import {
   runPython,
   runRanks,
   runSidecar,
+  runText,
   type PythonRun,
   type SidecarEvent,
 } from './python-sidecar.js';
@@ -37,6 +37,8 @@ import {
  */
 
 const TOLERANCE = 1e-4;
+/** Adapter weights after 4 AdamW steps, 2 processes against 1 (see that test). */
+const ADAPTER_TOLERANCE = 1e-3;
 
 /** Rows in the tiny model's language and outside it (bytes), weights of Eq. 5 including 0, lengths that need padding. */
 const ROWS: SftRow[] = [
@@ -240,13 +242,17 @@ describe.skipIf(!pythonAvailable && !parityRequired)('the Hugging Face sidecar a
     const single = readSafetensors(join(work, 'one-process', 'adapter_model.safetensors')).tensors;
     const parallel = readSafetensors(join(work, 'two-processes', 'adapter_model.safetensors')).tensors;
     expect([...parallel.keys()].sort()).toEqual([...single.keys()].sort());
+    // AdamW divides each element's step by its own gradient's magnitude, so an element whose gradient is nearly 0
+    // turns the ~1e-7 difference of a summation order (one process, or two and an all-reduce) into a visible share
+    // of one step: one element of layer 1's down_proj lora_A does that here (2e-5 relative on torch 1.13, 2e-4 on
+    // torch 2.15). The losses and gradient norms above hold the gradients to 1e-4; the weights get 1e-3.
     let worst = 0;
     for (const [name, t] of single) {
       const error = relativeError(parallel.get(name)!.data, t.data);
-      expect(error, name).toBeLessThan(TOLERANCE);
+      expect(error, name).toBeLessThan(ADAPTER_TOLERANCE);
       worst = Math.max(worst, error);
     }
-    expectBelow(worst, TOLERANCE, 'adapter tensors, 2 processes vs 1 (worst)');
+    expectBelow(worst, ADAPTER_TOLERANCE, 'adapter tensors, 2 processes vs 1 (worst)');
   }, 120_000);
 
   it('generates what the engine generates (greedy, stop strings, limits) and scores log-likelihoods within 1e-4', async () => {
@@ -330,15 +336,14 @@ describe.skipIf(!pythonAvailable && !parityRequired)('the Hugging Face sidecar a
     expect(readdirSync(work).filter((f) => f.startsWith('.stopped'))).toEqual([]);
   }, 120_000);
 
-  it('passes its prepared GPU check on the CPU (python/gpu-check.sh --cpu)', () => {
-    const run = spawnSync('bash', [join(ROOT, 'python', 'gpu-check.sh'), '--cpu'], {
-      encoding: 'utf8',
-      timeout: 200_000,
-      env: { ...process.env, W2S_PYTHON: PYTHON, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '2', TRANSFORMERS_VERBOSITY: 'error' },
-    });
+  it('passes its prepared GPU check on the CPU (python/gpu-check.sh --cpu), saying which GPU-only checks it skips', async () => {
+    const env = { ...process.env, W2S_PYTHON: PYTHON, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '2', TRANSFORMERS_VERBOSITY: 'error' };
+    const run = await runText('bash', [join(ROOT, 'python', 'gpu-check.sh'), '--cpu'], env, 200_000);
     const output = `${run.stdout}\n${run.stderr.slice(-4000)}`;
     expect(run.status, output).toBe(0);
     expect(run.stdout, output).not.toMatch(/^FAIL/m);
     expect(run.stdout).toMatch(/^PASS: (\d+) of \1 checks passed$/m);
+    expect(run.stdout, output).toMatch(/^PASS zero2-config: /m);
+    expect(run.stdout.match(/^SKIP [\w-]+: .+$/gm)?.map((l) => l.split(':')[0])).toEqual(['SKIP bf16', 'SKIP zero2-train']);
   }, 240_000);
 });

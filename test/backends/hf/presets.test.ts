@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isModelPreset, MODEL_PAIRS, MODEL_PRESETS, PAPER_SFT, resolveModelName } from '../../../src/backends/hf/presets.js';
+import { CURRENT_PRESETS, isModelPreset, MODEL_PAIRS, MODEL_PRESETS, PAPER_PRESETS, PAPER_SFT, PRESET_ARCHITECTURES, resolveModelName } from '../../../src/backends/hf/presets.js';
+import { PACKAGE_ROOT } from '../../../src/backends/hf/python.js';
 import { PAPER_LORA } from '../../../src/engine/lora.js';
 
 describe('model presets', () => {
@@ -17,6 +20,21 @@ describe('model presets', () => {
   it("list the paper's weak -> strong pairs, every name a preset", () => {
     expect(MODEL_PAIRS.map((p) => `${p.weak}->${p.strong}`)).toEqual(['llama2-7b->llama2-13b', 'llama2-7b->mistral-7b', 'llama2-7b->llama3-8b', 'mistral-7b->llama3-8b']);
     for (const pair of MODEL_PAIRS) expect(Object.keys(MODEL_PRESETS)).toEqual(expect.arrayContaining([pair.weak, pair.strong]));
+  });
+
+  it('add current open base models by family, each an architecture whose tiny checkpoint the sidecar is tested on', () => {
+    expect(resolveModelName('llama3.1-8b')).toBe('meta-llama/Llama-3.1-8B');
+    expect(resolveModelName('llama3.2-1b')).toBe('meta-llama/Llama-3.2-1B');
+    expect(resolveModelName('qwen2.5-7b')).toBe('Qwen/Qwen2.5-7B');
+    expect(resolveModelName('qwen3-8b')).toBe('Qwen/Qwen3-8B-Base');
+    expect(resolveModelName('mistral-7b-v0.3')).toBe('mistralai/Mistral-7B-v0.3');
+    expect(resolveModelName('gemma2-9b')).toBe('google/gemma-2-9b');
+    expect(Object.keys(MODEL_PRESETS)).toEqual([...Object.keys(PAPER_PRESETS), ...Object.keys(CURRENT_PRESETS)]);
+    // Base models only, as the paper's: no instruction-tuned checkpoints (App. B prompts are raw text).
+    for (const id of Object.values(CURRENT_PRESETS)) expect(id).not.toMatch(/instruct|-it$|chat/i);
+    expect(Object.keys(PRESET_ARCHITECTURES).sort()).toEqual(Object.keys(CURRENT_PRESETS).sort());
+    const tiny = readFileSync(join(PACKAGE_ROOT, 'python', 'checks', 'tiny_models.py'), 'utf8');
+    for (const family of new Set(Object.values(PRESET_ARCHITECTURES))) expect(tiny, family).toContain(`"${family}": {`);
   });
 
   it("hold App. C's training settings", () => {

@@ -78,6 +78,22 @@ export function runPython(args: string[], options: RunOptions = {}): Promise<Pyt
   });
 }
 
+/**
+ * Any command, its output as text, without blocking the test worker while it runs (a synchronous spawn of a minute
+ * or more stalls vitest's own messages until they time out).
+ */
+export function runText(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', fail);
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
 /** `python -m w2s_hf <args>`. */
 export function runSidecar(args: string[], options: RunOptions = {}): Promise<PythonRun> {
   return runPython(['-m', 'w2s_hf', ...args], options);

@@ -116,6 +116,18 @@ describe.skipIf(!available && !required)('the Hugging Face sidecar through its T
     expect(typeof text).toBe('string');
   });
 
+  it('HfTrainer: a run whose loss stops being finite fails (exit 1, saying so) and writes nothing', async () => {
+    const parent = dir();
+    const out = join(parent, 'diverged');
+    const error = await new HfTrainer({ python: PYTHON, env: ENV })
+      .train({ checkpoint }, ROWS, { learningRate: 1e30, batchSize: 2, maxSteps: 3, lora: null, seed: 0 }, out)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { exitCode?: number }).exitCode).toBe(1);
+    expect((error as Error).message).toMatch(/training diverged at step \d \((loss|the updated weights)/);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
   it('w2s train --engine hf, then w2s label --backend hf --adapter: the labels are the engine outputs with that adapter', async () => {
     quiet();
     const rows = join(dir(), 'rows.jsonl');

@@ -59,6 +59,7 @@ describe('trainRequest', () => {
     // A shipped per-GPU config runs one process per GPU the sidecar sees (at least one).
     expect(trainArgs('/t/request.json', { name: 'multi-gpu', file: '/m.yaml', devices: 4 })).toEqual(['-m', 'accelerate.commands.launch', '--config_file', '/m.yaml', '--num_processes', '4', '-m', 'w2s_hf', 'train', '--request', '/t/request.json']);
     expect(trainArgs('/t/request.json', { name: 'deepspeed-zero2', file: '/z.yaml', devices: 0 })).toContain('1');
+    for (const name of ['deepspeed-zero3', 'fsdp']) expect(trainArgs('/t/request.json', { name, file: `/${name}.yaml`, devices: 8 }).slice(4, 6), name).toEqual(['--num_processes', '8']);
     expect(trainArgs('/t/request.json', { name: 'single-gpu', file: '/s.yaml', devices: 4 })).not.toContain('--num_processes');
   });
 
@@ -67,7 +68,7 @@ describe('trainRequest', () => {
     const own = join(tempDir(), 'mine.yaml');
     writeFileSync(own, 'num_processes: 2\n');
     expect(accelerateConfigFile(own)).toBe(own);
-    expect(() => accelerateConfigFile('eight-gpus')).toThrow(/field "--accelerate": "eight-gpus" is neither a shipped accelerate config \(single-gpu, multi-gpu, deepspeed-zero2\) nor an existing file/);
+    expect(() => accelerateConfigFile('eight-gpus')).toThrow(/field "--accelerate": "eight-gpus" is neither a shipped accelerate config \(single-gpu, multi-gpu, deepspeed-zero2, deepspeed-zero3, fsdp\) nor an existing file/);
   });
 });
 

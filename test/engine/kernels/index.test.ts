@@ -4,7 +4,18 @@ import { getKernels, selectKernels } from '../../../src/engine/kernels/index.js'
 import { loadNativeKernels, type NativeLoad } from '../../../src/engine/kernels/native.js';
 import { portableKernels } from '../../../src/engine/kernels/portable.js';
 
-const present: NativeLoad = { kernels: { ...portableKernels, name: 'native', setThreads: () => {}, info: () => ({ config: '', core: '', threads: 1 }) } };
+const present: NativeLoad = {
+  kernels: {
+    ...portableKernels,
+    name: 'native',
+    path: 'w2s_kernels.node',
+    source: 'built',
+    setThreads: () => {},
+    info: () => ({ isa: 'scalar', sgemm: 'w2s', threads: 1, isas: ['scalar'], openblas: null }),
+    setIsa: () => true,
+    setSgemm: () => null,
+  },
+};
 const absent: NativeLoad = { kernels: null, reason: 'build/native/w2s_kernels.node does not exist' };
 
 describe('selectKernels', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadNativeKernels } from '../../../src/engine/kernels/native.js';
+import { loadNativeKernels, type NativeIsa } from '../../../src/engine/kernels/native.js';
 import { portableKernels } from '../../../src/engine/kernels/portable.js';
 import type { Kernels } from '../../../src/engine/kernels/types.js';
 import { defaults, operands, sgemmContract, type Case } from './contract.js';
@@ -36,7 +36,6 @@ if (native.kernels) {
     });
 
     it('give bit-identical results run after run at a fixed thread count (1 and 2 threads)', () => {
-      // Between thread counts OpenBLAS blocks the K sum differently, so 1 and 2 threads agree only to rounding.
       const c: Case = { ...defaults, M: 300, N: 200, K: 500 };
       const run = (threads: number) => {
         kernels.setThreads(threads);
@@ -100,10 +99,16 @@ if (native.kernels) {
       expect(() => kernels.attentionBackward(new Float32Array(T * 16), out, out, fits, new Float32Array(8), new Float32Array(16), false, new Float32Array(16))).toThrow(/training layout/);
     });
 
-    it('report the BLAS they run on', () => {
+    it('report the kernels they run on', () => {
       const info = kernels.info();
-      expect(info.config).toMatch(/OpenBLAS/);
+      expect(info.sgemm).toBe('w2s');
+      expect(info.isas).toContain('scalar');
+      expect(info.isas).toContain(info.isa);
+      // The widest instruction set is the default (unless W2S_SIMD chose another for this process).
+      if (!process.env.W2S_SIMD) expect(info.isa).toBe(info.isas[info.isas.length - 1]);
       expect(info.threads).toBeGreaterThanOrEqual(1);
+      expect(['built', 'prebuilt']).toContain(kernels.source);
+      expect(() => kernels.setIsa('sse9' as NativeIsa)).toThrow(RangeError);
     });
   });
 } else {

@@ -1,0 +1,250 @@
+/*
+ * Micro-kernels of the matrix product: each keeps an mr x nr tile of C in registers and adds the outer product of
+ * one packed column of A (mr values) and one packed row of B (nr values) per step of k, so every value loaded from
+ * the packed panels feeds several fused multiply-adds. The x86 kernels are compiled for their instruction set by a
+ * target attribute while the rest of the addon stays baseline x86-64; gemm.c calls them only on a CPU that has it.
+ */
+#include "gemm_kernels.h"
+
+#include <stddef.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define W2S_X86_KERNELS 1
+#define W2S_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define W2S_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#endif
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+/*
+ * The vector loops of matrix-vector products, compiled once per instruction set from the same C. The 32 separate
+ * sums let the compiler keep them in vector registers (it may not reorder one running sum).
+ */
+#define W2S_VECTOR_LOOPS(suffix, attr)                                                  \
+  attr static float dot_##suffix(const float *restrict x, const float *restrict y, int n) { \
+    float acc[32] = {0};                                                                \
+    int i = 0;                                                                          \
+    for (; i + 32 <= n; i += 32) {                                                      \
+      for (int j = 0; j < 32; j++) acc[j] += x[i + j] * y[i + j];                       \
+    }                                                                                   \
+    float s = 0.0f;                                                                     \
+    for (int j = 0; j < 32; j++) s += acc[j];                                           \
+    for (; i < n; i++) s += x[i] * y[i];                                                \
+    return s;                                                                           \
+  }                                                                                     \
+  attr static void axpy_##suffix(float a, const float *restrict x, float *restrict y, int n) { \
+    for (int i = 0; i < n; i++) y[i] += a * x[i];                                       \
+  }                                                                                     \
+  attr static void dot4_##suffix(const float *restrict row, int64_t ld, const float *restrict x, int n, \
+                                 float *restrict out) {                                 \
+    const float *r0 = row, *r1 = row + ld, *r2 = row + 2 * ld, *r3 = row + 3 * ld;      \
+    float a0[16] = {0}, a1[16] = {0}, a2[16] = {0}, a3[16] = {0};                       \
+    int i = 0;                                                                          \
+    for (; i + 16 <= n; i += 16) {                                                      \
+      for (int j = 0; j < 16; j++) {                                                    \
+        float xj = x[i + j];                                                            \
+        a0[j] += r0[i + j] * xj;                                                        \
+        a1[j] += r1[i + j] * xj;                                                        \
+        a2[j] += r2[i + j] * xj;                                                        \
+        a3[j] += r3[i + j] * xj;                                                        \
+      }                                                                                 \
+    }                                                                                   \
+    /* Halving the lanes in vector adds, not 64 scalar ones (short rows spend much of their time here). */ \
+    for (int w = 8; w >= 1; w /= 2) {                                                   \
+      for (int j = 0; j < w; j++) a0[j] += a0[j + w], a1[j] += a1[j + w], a2[j] += a2[j + w], a3[j] += a3[j + w]; \
+    }                                                                                   \
+    float s0 = a0[0], s1 = a1[0], s2 = a2[0], s3 = a3[0];                               \
+    for (; i < n; i++) s0 += r0[i] * x[i], s1 += r1[i] * x[i], s2 += r2[i] * x[i], s3 += r3[i] * x[i]; \
+    out[0] = s0, out[1] = s1, out[2] = s2, out[3] = s3;                                 \
+  }
+
+/* ---- portable: plain C, vectorised by the compiler for the build's baseline (SSE2 on x86-64). ---- */
+
+W2S_VECTOR_LOOPS(scalar, )
+
+#define SCALAR_MR 4
+#define SCALAR_NR 8
+
+static void kernel_scalar(int kc, const float *restrict a, int64_t rs, int64_t cs, const float *restrict b, float *c,
+                          int64_t ldc, float alpha, float beta) {
+  float acc[SCALAR_MR][SCALAR_NR] = {{0}};
+  for (int p = 0; p < kc; p++) {
+    for (int i = 0; i < SCALAR_MR; i++) {
+      float ai = a[i * rs + p * cs];
+      for (int j = 0; j < SCALAR_NR; j++) acc[i][j] += ai * b[p * SCALAR_NR + j];
+    }
+  }
+  for (int i = 0; i < SCALAR_MR; i++) {
+    float *row = c + i * ldc;
+    for (int j = 0; j < SCALAR_NR; j++) row[j] = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * row[j];
+  }
+}
+
+static const w2s_gemm_isa scalar_kernels = {W2S_ISA_SCALAR, SCALAR_MR, SCALAR_NR, 256, 128, 2048,
+                                            kernel_scalar,  dot4_scalar, dot_scalar, axpy_scalar};
+
+#ifdef W2S_X86_KERNELS
+
+/* ---- AVX2 + FMA: 6 x 16 tile in 12 ymm accumulators, two B vectors and one broadcast per step. ---- */
+
+W2S_VECTOR_LOOPS(avx2, W2S_TARGET_AVX2)
+
+#define AVX2_ROW(i)                                  \
+  ai = _mm256_broadcast_ss(a + (i) * rs);            \
+  c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);        \
+  c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);
+
+#define AVX2_STORE(i)                                                            \
+  do {                                                                           \
+    float *row = c + (i) * ldc;                                                  \
+    __m256 r0 = _mm256_mul_ps(va, c##i##0), r1 = _mm256_mul_ps(va, c##i##1);     \
+    if (beta != 0.0f) {                                                          \
+      r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row), r0);                        \
+      r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + 8), r1);                    \
+    }                                                                            \
+    _mm256_storeu_ps(row, r0);                                                   \
+    _mm256_storeu_ps(row + 8, r1);                                               \
+  } while (0)
+
+W2S_TARGET_AVX2 static void kernel_avx2(int kc, const float *restrict a, int64_t rs, int64_t cs, const float *restrict b,
+                                        float *c, int64_t ldc, float alpha, float beta) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (int p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), ai;
+    AVX2_ROW(0) AVX2_ROW(1) AVX2_ROW(2) AVX2_ROW(3) AVX2_ROW(4) AVX2_ROW(5)
+    a += cs;
+    b += 16;
+  }
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  AVX2_STORE(0);
+  AVX2_STORE(1);
+  AVX2_STORE(2);
+  AVX2_STORE(3);
+  AVX2_STORE(4);
+  AVX2_STORE(5);
+}
+
+static const w2s_gemm_isa avx2_kernels = {W2S_ISA_AVX2, 6, 16, 256, 144, 2048, kernel_avx2, dot4_avx2, dot_avx2, axpy_avx2};
+
+/* ---- AVX-512F: 8 x 32 tile in 16 zmm accumulators. ---- */
+
+W2S_VECTOR_LOOPS(avx512, W2S_TARGET_AVX512)
+
+#define AVX512_ROW(i)                                \
+  ai = _mm512_set1_ps(a[(i) * rs]);                  \
+  c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);        \
+  c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1);
+
+#define AVX512_STORE(i)                                                          \
+  do {                                                                           \
+    float *row = c + (i) * ldc;                                                  \
+    __m512 r0 = _mm512_mul_ps(va, c##i##0), r1 = _mm512_mul_ps(va, c##i##1);     \
+    if (beta != 0.0f) {                                                          \
+      r0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(row), r0);                        \
+      r1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(row + 16), r1);                   \
+    }                                                                            \
+    _mm512_storeu_ps(row, r0);                                                   \
+    _mm512_storeu_ps(row + 16, r1);                                              \
+  } while (0)
+
+W2S_TARGET_AVX512 static void kernel_avx512(int kc, const float *restrict a, int64_t rs, int64_t cs,
+                                            const float *restrict b, float *c, int64_t ldc, float alpha, float beta) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  __m512 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+  for (int p = 0; p < kc; p++) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), ai;
+    AVX512_ROW(0) AVX512_ROW(1) AVX512_ROW(2) AVX512_ROW(3) AVX512_ROW(4) AVX512_ROW(5) AVX512_ROW(6) AVX512_ROW(7)
+    a += cs;
+    b += 32;
+  }
+  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  AVX512_STORE(0);
+  AVX512_STORE(1);
+  AVX512_STORE(2);
+  AVX512_STORE(3);
+  AVX512_STORE(4);
+  AVX512_STORE(5);
+  AVX512_STORE(6);
+  AVX512_STORE(7);
+}
+
+static const w2s_gemm_isa avx512_kernels = {W2S_ISA_AVX512, 8,           32,         256, 192, 2048,
+                                            kernel_avx512,  dot4_avx512, dot_avx512, axpy_avx512};
+
+#endif
+
+#if defined(__aarch64__)
+
+/* ---- NEON: 8 x 8 tile in 16 q accumulators; each A value is used from its vector lane. ---- */
+
+W2S_VECTOR_LOOPS(neon, )
+
+#define NEON_ROW(i, av, lane)                               \
+  c##i##0 = vfmaq_laneq_f32(c##i##0, b0, av, lane);         \
+  c##i##1 = vfmaq_laneq_f32(c##i##1, b1, av, lane);
+
+#define NEON_STORE(i)                                                              \
+  do {                                                                             \
+    float *row = c + (i) * ldc;                                                    \
+    float32x4_t r0 = vmulq_n_f32(c##i##0, alpha), r1 = vmulq_n_f32(c##i##1, alpha); \
+    if (beta != 0.0f) {                                                            \
+      r0 = vfmaq_n_f32(r0, vld1q_f32(row), beta);                                  \
+      r1 = vfmaq_n_f32(r1, vld1q_f32(row + 4), beta);                              \
+    }                                                                              \
+    vst1q_f32(row, r0);                                                            \
+    vst1q_f32(row + 4, r1);                                                        \
+  } while (0)
+
+static void kernel_neon(int kc, const float *restrict a, int64_t rs, int64_t cs, const float *restrict b, float *c,
+                        int64_t ldc, float alpha, float beta) {
+  float32x4_t c00 = vdupq_n_f32(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  float32x4_t c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+  for (int p = 0; p < kc; p++) {
+    float32x4_t a0, a1, b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4);
+    if (rs == 1) {
+      a0 = vld1q_f32(a), a1 = vld1q_f32(a + 4);
+    } else {
+      /* Lanes from eight rows of an unpacked A. */
+      float t[8] = {a[0], a[rs], a[2 * rs], a[3 * rs], a[4 * rs], a[5 * rs], a[6 * rs], a[7 * rs]};
+      a0 = vld1q_f32(t), a1 = vld1q_f32(t + 4);
+    }
+    NEON_ROW(0, a0, 0) NEON_ROW(1, a0, 1) NEON_ROW(2, a0, 2) NEON_ROW(3, a0, 3)
+    NEON_ROW(4, a1, 0) NEON_ROW(5, a1, 1) NEON_ROW(6, a1, 2) NEON_ROW(7, a1, 3)
+    a += cs;
+    b += 8;
+  }
+  NEON_STORE(0);
+  NEON_STORE(1);
+  NEON_STORE(2);
+  NEON_STORE(3);
+  NEON_STORE(4);
+  NEON_STORE(5);
+  NEON_STORE(6);
+  NEON_STORE(7);
+}
+
+static const w2s_gemm_isa neon_kernels = {W2S_ISA_NEON, 8, 8, 256, 128, 2048, kernel_neon, dot4_neon, dot_neon, axpy_neon};
+
+#endif
+
+const w2s_gemm_isa *w2s_gemm_kernels(w2s_isa isa) {
+  switch (isa) {
+    case W2S_ISA_SCALAR:
+      return &scalar_kernels;
+#ifdef W2S_X86_KERNELS
+    case W2S_ISA_AVX2:
+      return &avx2_kernels;
+    case W2S_ISA_AVX512:
+      return &avx512_kernels;
+#endif
+#if defined(__aarch64__)
+    case W2S_ISA_NEON:
+      return &neon_kernels;
+#endif
+    default:
+      return NULL;
+  }
+}

@@ -1,0 +1,38 @@
+"""The one place that knows how the supported releases differ (python/README.md, "Tested stacks"): PyTorch 1.13 to 2.x,
+transformers 4.36 to 5.x, PEFT 0.7 and later, accelerate 0.25 to 1.x. Everything else in the sidecar calls these
+helpers instead of checking versions itself."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Dict, Tuple
+
+import torch
+
+
+def _version(text: str) -> Tuple[int, int]:
+    """(major, minor) of a version string such as "4.36.2", "2.15.0+cu132" or "1.13.0a0"."""
+    match = re.match(r"(\d+)\.(\d+)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def transformers_version() -> Tuple[int, int]:
+    import transformers
+
+    return _version(transformers.__version__)
+
+
+def dtype_argument(dtype: torch.dtype) -> Dict[str, torch.dtype]:
+    """The keyword that sets the weights' dtype in `from_pretrained`/`from_config`: `dtype` since transformers 4.56
+    (5.x warns about the old name), `torch_dtype` before (where an unknown `dtype` would be silently ignored)."""
+    return {"dtype": dtype} if transformers_version() >= (4, 56) else {"torch_dtype": dtype}
+
+
+def accelerate_cpu() -> bool:
+    """Whether accelerate must be told `cpu=True`: several processes without a GPU (the variables torchrun sets, as the
+    parity test starts them). accelerate 0.25 took that for multi-CPU by itself; 1.x needs the flag, else every
+    process trains alone. Harmless on 0.25, and never set with a GPU or for one process (which keeps its own device)."""
+    world = int(os.environ.get("WORLD_SIZE", "1") or "1")
+    return world > 1 and not torch.cuda.is_available()
+
