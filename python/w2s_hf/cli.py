@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--adapter", help="PEFT adapter folder to apply on top (not merged)")
     gen.add_argument("--batch-size", type=int, default=32, help="requests run together at most (default 32)")
     gen.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")
+    gen.add_argument("--chat-template", action="store_true",
+                     help="render each prompt as one user turn with the tokenizer's chat template (default: raw text)")
     return parser
 
 
@@ -69,7 +71,7 @@ def run(argv: List[str]) -> None:
             raise BadInput(f"must be a positive integer, got {args.batch_size}", field="--batch-size")
         from .generate import main as generate
 
-        generate(args.model, args.adapter, args.batch_size, args.precision)
+        generate(args.model, args.adapter, args.batch_size, args.precision, args.chat_template)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -1,12 +1,12 @@
 """The one place that knows how the supported releases differ (python/README.md, "Tested stacks"): PyTorch 1.13 to 2.x,
-transformers 4.36 to 5.x, PEFT 0.7 and later, accelerate 0.25 to 1.x. Everything else in the sidecar calls these
-helpers instead of checking versions itself."""
+transformers 4.36 to 5.x (chat templates included), PEFT 0.7 and later, accelerate 0.25 to 1.x. Everything else in the
+sidecar calls these helpers instead of checking versions itself."""
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 
@@ -36,3 +36,18 @@ def accelerate_cpu() -> bool:
     world = int(os.environ.get("WORLD_SIZE", "1") or "1")
     return world > 1 and not torch.cuda.is_available()
 
+
+
+def has_chat_template(tokenizer) -> bool:
+    """Whether the checkpoint's tokenizer brings its own chat template. transformers before 4.43 would otherwise render
+    with a class-wide default template (and a warning): that one is not the model's, so it does not count here."""
+    return bool(getattr(tokenizer, "chat_template", None))
+
+
+def render_chat(tokenizer, messages: List[Dict[str, str]], add_generation_prompt: bool) -> str:
+    """The conversation as text by the tokenizer's own template (`tokenize=False` returns a string on every release
+    from 4.36 to 5.x; tokenizing is left to the caller, with add_special_tokens=False as the template writes them)."""
+    text = tokenizer.apply_chat_template(messages, add_generation_prompt=add_generation_prompt, tokenize=False)
+    if not isinstance(text, str):
+        raise TypeError(f"apply_chat_template(tokenize=False) returned {type(text).__name__}, not str")
+    return text

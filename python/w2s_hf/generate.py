@@ -16,16 +16,20 @@ from .events import emit
 from .models import context_length, load_adapter, load_causal_lm, load_tokenizer, resolve_precision
 from .protocol import EOF, Invalid, Request, error_answer, parse_request
 from .score import log_likelihoods
-from .tokens import pad_id, prompt_ids
+from .tokens import pad_id, prompt_ids, require_chat_template
 
 
 class Engine:
     """A loaded model, its tokenizer and what generation needs to know about them."""
 
-    def __init__(self, name: str, adapter: Optional[str], precision: str):
+    def __init__(self, name: str, adapter: Optional[str], precision: str, chat: bool = False):
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.precision = resolve_precision(precision, device, field="--precision")
         self.tokenizer = load_tokenizer(name, field="--model")
+        if chat:
+            require_chat_template(self.tokenizer, name, field="--chat-template")
+        # Prompts (to generate from and to score after) as one user turn in the model's chat template.
+        self.chat = chat
         model = load_causal_lm(name, torch.bfloat16 if self.precision == "bf16" else torch.float32, field="--model")
         if adapter is not None:
             model = load_adapter(model, adapter, field="--adapter")
@@ -42,7 +46,7 @@ class Engine:
 
     def generate(self, requests: List[Request]) -> List[Dict]:
         """Answers generation requests of one key; prompts that fill the context are answered with an error."""
-        ids = prompt_ids(self.tokenizer, [r.prompt for r in requests])
+        ids = prompt_ids(self.tokenizer, [r.prompt for r in requests], self.chat)
         answers: List[Optional[Dict]] = [None] * len(requests)
         rows, members = [], []
         for i, (r, prompt) in enumerate(zip(requests, ids)):
@@ -65,7 +69,7 @@ class Engine:
 
     def score(self, requests: List[Request], batch_size: int) -> List[Dict]:
         """Answers log-likelihood requests; a request whose prompt and a completion overflow the context is an error."""
-        contexts = prompt_ids(self.tokenizer, [r.prompt for r in requests])
+        contexts = prompt_ids(self.tokenizer, [r.prompt for r in requests], self.chat)
         items, owners, answers = [], [], []
         for i, (r, context) in enumerate(zip(requests, contexts)):
             continuations = self.tokenizer(r.completions, add_special_tokens=False)["input_ids"] if r.completions else []
@@ -136,9 +140,9 @@ def serve(engine: Engine, batch_size: int, stream=None) -> None:
             emit(answer)
 
 
-def main(model: str, adapter: Optional[str], batch_size: int, precision: str) -> None:
+def main(model: str, adapter: Optional[str], batch_size: int, precision: str, chat: bool = False) -> None:
     """`python -m w2s_hf generate`: loads the model, says ready, serves until EOF."""
-    engine = Engine(model, adapter, precision)
+    engine = Engine(model, adapter, precision, chat)
     emit({"event": "ready", "model": model, "device": engine.device.type, "precision": engine.precision,
-          "context": engine.context})
+          "context": engine.context, "chat_template": chat})
     serve(engine, batch_size)

@@ -45,6 +45,8 @@ class TrainRequest:
     shuffle: bool = True
     precision: str = "auto"
     gradient_checkpointing: bool = False
+    # Render rows with the tokenizer's own chat template (tokens.py); off = the paper's raw prompts.
+    chat_template: bool = False
 
 
 class _Fields:
@@ -160,6 +162,7 @@ def parse_request(obj: Any, file: str) -> TrainRequest:
         shuffle=f.boolean("shuffle", _default("shuffle")),
         precision=f.choice("precision", _default("precision"), PRECISIONS),
         gradient_checkpointing=f.boolean("gradient_checkpointing", _default("gradient_checkpointing")),
+        chat_template=f.boolean("chat_template", _default("chat_template")),
     )
 
 

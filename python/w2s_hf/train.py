@@ -27,7 +27,7 @@ from .optim import adamw, schedule
 from .plan import micro_layout, process_micro_batches, step_plan, total_steps
 from .request import LoraSettings, TrainRequest, read_request
 from .save import staged_dir
-from .tokens import Example, pad_id, sft_examples
+from .tokens import Example, pad_id, require_chat_template, sft_examples
 
 
 def _with_lora(model, lora: LoraSettings, gradient_checkpointing: bool):
@@ -92,13 +92,15 @@ def train(request: TrainRequest, request_file: str) -> None:
         _configure_deepspeed(accelerator, micro, count, request.max_grad_norm)
 
     tokenizer = load_tokenizer(request.base, file=request_file)
+    if request.chat_template:
+        require_chat_template(tokenizer, request.base, file=request_file)
     set_seed(request.seed)
     # A frozen base needs no float32 master copy: in bf16 runs it is stored in bfloat16 (half the memory). Not under
     # FSDP, which flattens a layer's frozen and trainable weights together and needs one dtype for both (its shards
     # stay float32 and it computes in bf16).
     base_dtype = torch.bfloat16 if precision == "bf16" and request.lora is not None and not fsdp else torch.float32
     model = load_causal_lm(request.base, base_dtype, file=request_file)
-    examples = sft_examples(tokenizer, rows, request.rows, context_length(model))
+    examples = sft_examples(tokenizer, rows, request.rows, context_length(model), request.chat_template)
     model.config.use_cache = False
     if request.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})

@@ -50,6 +50,8 @@ export interface HfBackendConfig {
   python?: string;
   /** auto: bf16 on a GPU that supports it, else fp32. */
   precision?: 'auto' | 'fp32' | 'bf16';
+  /** Render prompts with the model's chat template (default: on for instruct presets only). */
+  chatTemplate?: boolean;
 }
 
 /** A backend's configuration, by its `backend` name: what {@link createGenerator} builds a Generator from. */
@@ -101,6 +103,7 @@ export async function createGenerator(config: BackendConfig, apiKey?: string): P
         ...(config.adapter !== undefined ? { adapter: config.adapter } : {}),
         ...(config.python !== undefined ? { python: config.python } : {}),
         ...(config.precision !== undefined ? { precision: config.precision } : {}),
+        ...(config.chatTemplate !== undefined ? { chatTemplate: config.chatTemplate } : {}),
       });
     }
   }

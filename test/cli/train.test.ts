@@ -85,6 +85,7 @@ describe('w2s train (builtin engine, in process)', () => {
     [['--lora-targets', 'q_proj,mlp'], /field "--lora-targets": unknown module "mlp"; expected some of q_proj/],
     [['--accelerate', 'multi-gpu'], /field "--accelerate": --accelerate is an option of --engine hf/],
     [['--python', '/usr/bin/python3'], /field "--python": --python is an option of --engine hf/],
+    [['--chat-template'], /field "--chat-template": --chat-template is an option of --engine hf/],
     [['--precision', 'bf16'], /field "--precision": the builtin engine trains in fp32/],
     [['--schedule', 'step'], /invalid --schedule/],
     [['--batch-size', '0'], /invalid --batch-size/],
@@ -138,6 +139,29 @@ describe('w2s train --engine hf (fake sidecar, in process)', () => {
       losses: [2, 1, 2 / 3],
     });
     expect(leftovers(out)).toEqual([]);
+  });
+
+  it('renders with the chat template for an instruct preset, or when --chat-template says so, and records it', async () => {
+    const run = async (...extra: string[]): Promise<{ request: unknown; record: unknown }> => {
+      const out = join(dir(), 'hf-chat');
+      const log = join(dir(), 'log.jsonl');
+      vi.stubEnv('FAKE_LOG', log);
+      try {
+        expect(await w2s('--engine', 'hf', '--python', FAKE_PYTHON, '--rows', rows, '--out', out, ...extra)).toBe(0);
+      } finally {
+        vi.unstubAllEnvs();
+      }
+      return { request: readLog(log).find((r) => r.request !== undefined)!.request, record: JSON.parse(readFileSync(join(out, 'train.json'), 'utf8')) };
+    };
+    const instruct = await run('--base', 'llama3.1-8b-instruct');
+    expect(instruct.request).toMatchObject({ base: 'meta-llama/Llama-3.1-8B-Instruct', chat_template: true });
+    expect(instruct.record).toMatchObject({ hf: { chat_template: true } });
+    const base = await run('--base', 'llama3.1-8b');
+    expect(base.request).toMatchObject({ chat_template: false });
+    expect(base.record).toMatchObject({ hf: { chat_template: false } });
+    const told = await run('--base', 'llama3.1-8b', '--chat-template');
+    expect(told.request).toMatchObject({ chat_template: true });
+    expect(told.record).toMatchObject({ hf: { chat_template: true } });
   });
 });
 

@@ -2,7 +2,7 @@
 // stdin with an id, answers come back by id in any order, and the sidecar batches the requests that are waiting.
 import { EXIT_FAILURE, W2sError } from '../../errors.js';
 import { generationOf, localFailure, type BulkGenerator, type Completion, type CompletionResult, type Decoding, type Generation, type GenerationFailure, type GeneratorIdentity } from '../types.js';
-import { resolveModelName } from './presets.js';
+import { isChatPreset, resolveModelName } from './presets.js';
 import { checkHfEnvironment, pythonCommand, sidecarEnv } from './python.js';
 import { expectMessage, generateAnswer, generateEvent, type GenerateAnswer, type ReadyEvent } from './protocol.js';
 import { Sidecar, type SidecarSpec } from './sidecar.js';
@@ -20,6 +20,8 @@ export interface HfGeneratorOptions {
   /** Requests the sidecar runs in one batch; callers should keep this many in flight (default 32). */
   batchSize?: number;
   precision?: Precision;
+  /** Render prompts as one user turn with the tokenizer's chat template (default: on for instruct presets only). */
+  chatTemplate?: boolean;
   python?: string;
   /** Variables added to the sidecar's environment. */
   env?: NodeJS.ProcessEnv;
@@ -75,10 +77,13 @@ export class HfGenerator implements BulkGenerator {
     await checkHfEnvironment(options.python);
     const args = ['-m', 'w2s_hf', 'generate', '--model', modelLocation(options.model), '--batch-size', String(batchSize), '--precision', options.precision ?? 'auto'];
     if (options.adapter !== undefined) args.push('--adapter', modelLocation(options.adapter));
+    const chat = options.chatTemplate ?? isChatPreset(options.model);
+    if (chat) args.push('--chat-template');
     const name = resolveModelName(options.model);
     const generator = new HfGenerator(
       { command: pythonCommand(options.python), args, env: sidecarEnv(process.env, options.env), ...(options.stderr ? { stderr: options.stderr } : {}) },
-      { backend: 'hf', model: options.adapter === undefined ? name : `${name}+${options.adapter}` },
+      // The rendering changes the outputs, so it is part of the identity (and of the request store's keys).
+      { backend: 'hf', model: options.adapter === undefined ? name : `${name}+${options.adapter}`, ...(chat ? { api: 'chat' } : {}) },
       batchSize,
     );
     try {

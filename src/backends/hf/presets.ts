@@ -37,9 +37,34 @@ export const CURRENT_PRESETS = {
   'gemma2-27b': 'google/gemma-2-27b',
 } as const;
 
-/** Every preset: the paper's and the current ones. */
-export const MODEL_PRESETS = { ...PAPER_PRESETS, ...CURRENT_PRESETS } as const;
+/**
+ * Instruction-tuned (chat) models of the current families: they expect their chat template, so the Hugging Face engine
+ * renders prompts and training rows with it for these by default (python/w2s_hf/tokens.py). Not the paper's setting,
+ * which prompts base models with raw text (docs/method.md).
+ */
+export const INSTRUCT_PRESETS = {
+  'llama3.2-1b-instruct': 'meta-llama/Llama-3.2-1B-Instruct',
+  'llama3.2-3b-instruct': 'meta-llama/Llama-3.2-3B-Instruct',
+  'llama3.1-8b-instruct': 'meta-llama/Llama-3.1-8B-Instruct',
+  'qwen2.5-0.5b-instruct': 'Qwen/Qwen2.5-0.5B-Instruct',
+  'qwen2.5-1.5b-instruct': 'Qwen/Qwen2.5-1.5B-Instruct',
+  'qwen2.5-7b-instruct': 'Qwen/Qwen2.5-7B-Instruct',
+  'mistral-7b-instruct-v0.3': 'mistralai/Mistral-7B-Instruct-v0.3',
+} as const;
+
+/** Every preset: the paper's, the current base and the current instruct ones. */
+export const MODEL_PRESETS = { ...PAPER_PRESETS, ...CURRENT_PRESETS, ...INSTRUCT_PRESETS } as const;
 export type ModelPreset = keyof typeof MODEL_PRESETS;
+
+/** Whether `name` is an instruct preset, a chat model. */
+export function isChatPreset(name: string): name is keyof typeof INSTRUCT_PRESETS {
+  return Object.hasOwn(INSTRUCT_PRESETS, name);
+}
+
+/** Whether the hf engine renders with the chat template: as asked (--chat-template), else for instruct presets only. */
+export function usesChatTemplate(model: string, requested?: boolean): boolean {
+  return requested === true || isChatPreset(model);
+}
 
 /**
  * The architecture family of each current preset, as python/checks/tiny_models.py names it: its tiny random

@@ -64,6 +64,7 @@ export const readyEvent = z.object({
   device: z.string(),
   precision: z.string(),
   context: z.number().int().positive(),
+  chat_template: z.boolean().optional(),
 });
 export type ReadyEvent = z.infer<typeof readyEvent>;
 

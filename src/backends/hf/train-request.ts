@@ -15,6 +15,8 @@ export interface HfTrainOptions {
   /** Examples per forward per process (default: the settings' microBatchSize, else batch / processes). */
   microBatchSize?: number;
   gradientCheckpointing?: boolean;
+  /** Render rows with the tokenizer's chat template (default: raw text, as the paper; see usesChatTemplate). */
+  chatTemplate?: boolean;
 }
 
 import { ACCELERATE_CONFIGS } from './presets.js';
@@ -48,6 +50,7 @@ export function trainRequest(base: string, rowsFile: string, out: string, settin
     shuffle: true,
     precision: options.precision ?? 'auto',
     gradient_checkpointing: options.gradientCheckpointing ?? false,
+    chat_template: options.chatTemplate ?? false,
   };
 }
 

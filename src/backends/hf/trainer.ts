@@ -7,7 +7,7 @@ import type { SftRow } from '../../core/types.js';
 import { sftRowsText } from '../../io/sft-rows.js';
 import { badInput, EXIT_FAILURE, W2sError } from '../../errors.js';
 import type { ModelRef, SftOutcome, SftSettings, Trainer, TrainControl } from '../types.js';
-import { resolveModelName } from './presets.js';
+import { isChatPreset, resolveModelName } from './presets.js';
 import { checkHfEnvironment, pythonCommand, sidecarEnv } from './python.js';
 import { expectMessage, trainEvent, type DoneEvent, type StartEvent } from './protocol.js';
 import { runSidecar } from './sidecar.js';
@@ -55,7 +55,7 @@ export class HfTrainer implements Trainer {
       const rowsFile = join(work, 'rows.jsonl');
       writeFileSync(rowsFile, sftRowsText(rows));
       const requestFile = join(work, 'request.json');
-      writeFileSync(requestFile, `${JSON.stringify(trainRequest(checkpoint, rowsFile, out, settings, this.options), null, 2)}\n`);
+      writeFileSync(requestFile, `${JSON.stringify(trainRequest(checkpoint, rowsFile, out, settings, { ...this.options, chatTemplate: this.options.chatTemplate ?? isChatPreset(base.checkpoint) }), null, 2)}\n`);
 
       let done: DoneEvent | undefined;
       this.lastStart = null;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendConfig } from '../../backends/create.js';
+import { usesChatTemplate } from '../../backends/hf/presets.js';
 import { DEFAULT_RETRY_POLICY } from '../../backends/retry.js';
 import { DEFAULT_DECODING } from '../../backends/types.js';
 import { cacheDirFromEnv } from '../../hub/download.js';
@@ -30,6 +31,7 @@ const labelFlags = z.object({
   threads: count.optional(),
   adapter: z.string().min(1).optional(),
   python: z.string().min(1).optional(),
+  chatTemplate: z.boolean().optional(),
   limit: count.optional(),
   out: z.string().min(1),
   seed: z.coerce.number().int().nonnegative(),
@@ -88,6 +90,10 @@ export async function labelAction(raw: Record<string, unknown>, command: Command
 
 // `keyNamed` / `paraphraseKeyNamed`: the key variables were named on the command line, so they must hold a key.
 function labelConfig(flags: LabelFlags, keyNamed: boolean, paraphraseKeyNamed: boolean): LabelConfig {
+  if (flags.chatTemplate === true && flags.backend !== 'hf') {
+    const instead = flags.backend === 'openai' ? ' (the openai backend has --api chat)' : '';
+    throw badInput(`--chat-template is for --backend hf: the ${flags.backend} backend's models have no chat template here${instead}`, { field: '--chat-template' });
+  }
   const baseUrls = flags.baseUrl.length > 0 ? flags.baseUrl : [process.env.OPENAI_BASE_URL?.trim() || DEFAULT_BASE_URL];
   const backend = (model: string, urls: string[], api: 'completions' | 'chat', apiKeyEnv: string, apiKeyRequired: boolean): BackendConfig =>
     flags.backend === 'openai'
@@ -104,7 +110,13 @@ function labelConfig(flags: LabelFlags, keyNamed: boolean, paraphraseKeyNamed: b
           jitterSeed: flags.seed,
         }
       : flags.backend === 'hf'
-        ? { backend: 'hf', model, concurrency: flags.concurrency, ...(flags.python !== undefined ? { python: flags.python } : {}) }
+        ? {
+            backend: 'hf',
+            model,
+            concurrency: flags.concurrency,
+            chatTemplate: usesChatTemplate(model, flags.chatTemplate),
+            ...(flags.python !== undefined ? { python: flags.python } : {}),
+          }
         : { backend: flags.backend, model, concurrency: flags.concurrency, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) };
   const ownParaphraser =
     flags.paraphraseModel !== undefined || flags.paraphraseBaseUrl.length > 0 || flags.paraphraseApi !== undefined || flags.paraphraseApiKeyEnv !== undefined;

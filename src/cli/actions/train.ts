@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { BuiltinTrainer } from '../../backends/builtin-trainer.js';
 import { accelerateConfigFile } from '../../backends/hf/train-request.js';
+import { usesChatTemplate } from '../../backends/hf/presets.js';
 import { HfTrainer, modelLocation } from '../../backends/hf/trainer.js';
 import type { ModelRef, SftSettings, Trainer } from '../../backends/types.js';
 import type { SftRow } from '../../core/types.js';
@@ -38,13 +39,14 @@ const trainFlags = z.object({
   accelerate: z.string().min(1).optional(),
   precision: z.enum(['auto', 'fp32', 'bf16']),
   gradientCheckpointing: z.boolean(),
+  chatTemplate: z.boolean(),
   python: z.string().min(1).optional(),
   overwrite: z.boolean(),
 });
 type TrainFlags = z.infer<typeof trainFlags>;
 
 /** Options that only the hf engine has. */
-const HF_ONLY: readonly (keyof TrainFlags)[] = ['accelerate', 'python', 'gradientCheckpointing'];
+const HF_ONLY: readonly (keyof TrainFlags)[] = ['accelerate', 'python', 'gradientCheckpointing', 'chatTemplate'];
 const LORA_FLAGS: readonly (keyof TrainFlags)[] = ['loraR', 'loraAlpha', 'loraDropout', 'loraTargets'];
 
 export async function trainAction(raw: Record<string, unknown>, command: Command): Promise<void> {
@@ -97,6 +99,7 @@ function makeTrainer(flags: TrainFlags, named: (option: keyof TrainFlags) => boo
   return new HfTrainer({
     precision: flags.precision,
     gradientCheckpointing: flags.gradientCheckpointing,
+    chatTemplate: usesChatTemplate(flags.base, flags.chatTemplate),
     ...(flags.accelerate !== undefined ? { accelerate: flags.accelerate } : {}),
     ...(flags.python !== undefined ? { python: flags.python } : {}),
   });
@@ -204,6 +207,7 @@ function trainRecord(
             precision: flags.precision,
             accelerate: flags.accelerate ?? null,
             gradient_checkpointing: flags.gradientCheckpointing,
+            chat_template: usesChatTemplate(flags.base, flags.chatTemplate),
             device: trainer.lastStart?.device ?? null,
             precision_used: trainer.lastStart?.precision ?? null,
             processes: trainer.lastStart?.processes ?? null,

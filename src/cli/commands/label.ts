@@ -36,6 +36,7 @@ export function registerLabel(program: Command): void {
     .option('--threads <n>', 'llamacpp: CPU threads of llama.cpp (default: all cores)')
     .option('--adapter <dir>', 'builtin, hf: a PEFT adapter folder on top of --model')
     .option('--python <path>', 'hf: the Python interpreter of the sidecar (default: $W2S_PYTHON, else .venv-hf, else python3)')
+    .option('--chat-template', "hf: render each prompt as one user turn in the model's chat template (default: raw text as the paper; on for instruct presets)")
     .option('--limit <K>', 'label only the first K questions of the split')
     .requiredOption('--out <dir>', 'run directory: answers.jsonl, failures.jsonl, summary.json, manifest.json, store.sqlite')
     .option('--seed <n>', 'seed of the split and of the variations', '0')

@@ -29,6 +29,7 @@ export function registerTrain(program: Command): void {
     .option('--accelerate <config>', `hf: run under accelerate launch with ${ACCELERATE_CONFIGS.join(', ')} or your own config file`)
     .option('--precision <p>', 'auto (bf16 on a GPU that has it, else fp32), fp32 or bf16; the builtin engine is fp32', 'auto')
     .option('--gradient-checkpointing', 'hf: recompute activations in the backward pass (less memory, slower)', false)
+    .option('--chat-template', "hf: render each row as a user turn and the assistant's answer in the model's chat template (default: raw text as the paper; on for instruct presets)", false)
     .option('--python <path>', 'hf: the Python interpreter (default: $W2S_PYTHON, else .venv-hf, else python3)')
     .option('--overwrite', 'replace --out if it exists and is not empty', false)
     .addHelpText(

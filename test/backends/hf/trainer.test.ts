@@ -17,7 +17,7 @@ const ROWS: SftRow[] = [
   { id: 'q2/0', prompt: 'Q ü', completion: ' "quoted"\nline', weight: 0 },
 ];
 
-function fakeTrainer(mode = 'ok', extra: { accelerate?: string } = {}): { trainer: HfTrainer; log: string } {
+function fakeTrainer(mode = 'ok', extra: { accelerate?: string; chatTemplate?: boolean } = {}): { trainer: HfTrainer; log: string } {
   const log = join(tempDir(), 'log.jsonl');
   return { trainer: new HfTrainer({ python: FAKE_PYTHON, env: { FAKE_MODE: mode, FAKE_LOG: log }, stderr: () => undefined, ...extra }), log };
 }
@@ -47,6 +47,7 @@ describe('trainRequest', () => {
       shuffle: true,
       precision: 'auto',
       gradient_checkpointing: false,
+      chat_template: false,
     });
     const full = trainRequest('b', 'r', 'o', { ...PAPER_SFT, lora: null, maxSteps: 7, microBatchSize: 4, schedule: 'cosine', warmupSteps: 2, seed: 5 }, { precision: 'bf16', gradientCheckpointing: true });
     expect(full).toMatchObject({ lora: null, max_steps: 7, micro_batch_size: 4, schedule: 'cosine', warmup_steps: 2, seed: 5, precision: 'bf16', gradient_checkpointing: true });
@@ -108,6 +109,17 @@ describe('HfTrainer (fake sidecar)', () => {
     const here = fakeTrainer();
     const relative = await here.trainer.train({ checkpoint: 'test' }, ROWS, { ...PAPER_SFT, maxSteps: 1 }, join(tempDir(), 'a'));
     expect(relative.model.checkpoint).toBe(resolve('test'));
+  });
+
+  it('asks for the chat template for instruct presets and when told, not for base models', async () => {
+    const requestOf = async (checkpoint: string, extra: { chatTemplate?: boolean } = {}): Promise<unknown> => {
+      const { trainer, log } = fakeTrainer('ok', extra);
+      await trainer.train({ checkpoint }, ROWS, { ...PAPER_SFT, maxSteps: 1 }, join(tempDir(), 'a'));
+      return readLog(log).find((r) => r.request !== undefined)!.request;
+    };
+    expect(await requestOf('qwen2.5-7b-instruct')).toMatchObject({ base: 'Qwen/Qwen2.5-7B-Instruct', chat_template: true });
+    expect(await requestOf('qwen2.5-7b')).toMatchObject({ base: 'Qwen/Qwen2.5-7B', chat_template: false });
+    expect(await requestOf('qwen2.5-7b', { chatTemplate: true })).toMatchObject({ chat_template: true });
   });
 
   it('runs under accelerate launch with the named config', async () => {
