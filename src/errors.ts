@@ -59,3 +59,32 @@ export function withPath(error: unknown, path: string): unknown {
   if (error instanceof Error && typeof e.code === 'string' && e.path === undefined) e.path = path;
   return error;
 }
+
+/** An error as plain fields a worker thread can post to its parent (what {@link errorFromPosted} rebuilds). */
+export interface PostedError {
+  message: string;
+  stack: string | undefined;
+  w2s: { detail: string; location: Location; exitCode: number } | null;
+  /** A file-system error's fields, so the parent reports it as one (disk full: the file and the cause). */
+  system: { code: string; syscall?: string; path?: string } | null;
+}
+
+export function postedError(error: unknown): PostedError {
+  const e = error as NodeJS.ErrnoException;
+  const system = error instanceof Error && typeof e.code === 'string'
+    ? { code: e.code, ...(e.syscall !== undefined ? { syscall: e.syscall } : {}), ...(e.path !== undefined ? { path: e.path } : {}) }
+    : null;
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    stack: error instanceof Error ? error.stack : undefined,
+    w2s: error instanceof W2sError ? { detail: error.detail, location: error.location, exitCode: error.exitCode } : null,
+    system,
+  };
+}
+
+/** The worker's error in this thread: ours as W2sError, a file-system error with its code, path and call, else `other`. */
+export function errorFromPosted(posted: PostedError, other: (posted: PostedError) => Error): Error {
+  if (posted.w2s) return new W2sError(posted.w2s.detail, posted.w2s.location, posted.w2s.exitCode);
+  if (posted.system) return Object.assign(new Error(posted.message), posted.system);
+  return other(posted);
+}

@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from tiny_models import build as build_tiny  # noqa: E402
+from tiny_models import build as build_tiny, continuation_logprobs  # noqa: E402
 from w2s_hf.compat import dtype_argument  # noqa: E402
 
 # Each turn is a header line, the text and eos; the generation prompt is the assistant's header, so a rendered
@@ -81,15 +81,10 @@ def reference(spec_file: str) -> None:
             new = new[:-1]
         greedy.append({"tokens": len(new), "output": tokenizer.decode(new, skip_special_tokens=True)})
 
-    logprobs = []
-    for item in spec["scored"]:
-        context = _ids(tokenizer.apply_chat_template(user(item["prompt"]), add_generation_prompt=True))
-        values = []
-        for completion in item["completions"]:
-            cont = tokenizer(completion, add_special_tokens=False)["input_ids"]
-            logp = torch.log_softmax(model(input_ids=torch.tensor([context + cont])).logits[0].float(), dim=-1)
-            values.append(sum(float(logp[len(context) - 1 + k, c]) for k, c in enumerate(cont)))
-        logprobs.append(values)
+    logprobs = [
+        continuation_logprobs(model, tokenizer, _ids(tokenizer.apply_chat_template(user(item["prompt"]), add_generation_prompt=True)), item["completions"])
+        for item in spec["scored"]
+    ]
 
     # Eq. 1 per row over the assistant's tokens (its text and end of turn), from the whole conversation tokenized at
     # once; Eq. 5 over the rows. The prompt's tokens (user turn + generation prompt) carry no loss.

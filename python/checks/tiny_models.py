@@ -106,6 +106,16 @@ def build(arch: str, folder: str) -> None:
           "bos": ids["bos"], "eos": ids["eos"], "pad": ids["pad"]})
 
 
+def continuation_logprobs(model, tokenizer, context: List[int], completions: List[str]) -> List[float]:
+    """sum_t log p(completion_t | context, completion_<t) of each completion, by plain transformers."""
+    values = []
+    for completion in completions:
+        cont = tokenizer(completion, add_special_tokens=False)["input_ids"]
+        logp = torch.log_softmax(model(input_ids=torch.tensor([context + cont])).logits[0].float(), dim=-1)
+        values.append(sum(float(logp[len(context) - 1 + k, c]) for k, c in enumerate(cont)))
+    return values
+
+
 def _prompt(tokenizer, text: str) -> List[int]:
     bos = [] if tokenizer.bos_token_id is None else [tokenizer.bos_token_id]
     return bos + tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -151,15 +161,7 @@ def reference(spec_file: str) -> None:
         if eos and new and new[-1] == eos[0]:
             new = new[:-1]
         greedy.append({"tokens": len(new), "output": tokenizer.decode(new, skip_special_tokens=True)})
-    logprobs = []
-    for item in spec["scored"]:
-        context = _prompt(tokenizer, item["prompt"])
-        values = []
-        for completion in item["completions"]:
-            cont = tokenizer(completion, add_special_tokens=False)["input_ids"]
-            logp = torch.log_softmax(model(input_ids=torch.tensor([context + cont])).logits[0].float(), dim=-1)
-            values.append(sum(float(logp[len(context) - 1 + k, c]) for k, c in enumerate(cont)))
-        logprobs.append(values)
+    logprobs = [continuation_logprobs(model, tokenizer, _prompt(tokenizer, item["prompt"]), item["completions"]) for item in spec["scored"]]
     emit({"first_loss": first_loss, "lora_parameters": lora_parameters, "greedy": greedy, "logprobs": logprobs,
           "class": type(base).__name__})
 

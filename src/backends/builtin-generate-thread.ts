@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { readCheckpointConfig } from '../engine/formats/checkpoint.js';
 import { HfTokenizer } from '../engine/tokenizers/tokenizer.js';
-import { EXIT_FAILURE, W2sError } from '../errors.js';
+import { errorFromPosted, EXIT_FAILURE, W2sError } from '../errors.js';
 import type { EngineDecoding } from './builtin.js';
 import type { GenerateBatch, GenerateWorkerData, GenerateWorkerMessage } from './builtin-generate-worker.js';
 import type { GenerationEngine } from './builtin-generator.js';
@@ -136,6 +136,5 @@ export class WorkerGenerationEngine implements GenerationEngine {
 }
 
 function workerError(message: Extract<GenerateWorkerMessage, { type: 'error' }>): Error {
-  const w2s = message.w2s;
-  return w2s ? new W2sError(w2s.detail, w2s.location, w2s.exitCode) : new Error(`the engine failed in its worker thread: ${message.message}`);
+  return errorFromPosted(message.error, (e) => new Error(`the engine failed in its worker thread: ${e.message}`));
 }

@@ -3,7 +3,7 @@
 // number into the shared `stop` cell; the engine looks at it before each new token.
 import { parentPort, workerData } from 'node:worker_threads';
 import { GenerationStopped } from '../engine/generate.js';
-import { W2sError } from '../errors.js';
+import { postedError, type PostedError } from '../errors.js';
 import { completeIds, loadModel, type EngineDecoding } from './builtin.js';
 import { STOP_EVERY_BATCH } from './builtin-generate-thread.js';
 import type { Completion, ModelRef } from './types.js';
@@ -24,19 +24,14 @@ export type GenerateWorkerMessage =
   | { type: 'ready' }
   | { type: 'done'; batch: number; completions: Completion[] }
   | { type: 'stopped'; batch: number }
-  | { type: 'error'; batch: number | null; message: string; w2s: { detail: string; location: W2sError['location']; exitCode: number } | null };
+  | { type: 'error'; batch: number | null; error: PostedError };
 
 const { ref, stop } = workerData as GenerateWorkerData;
 const stopCell = new Int32Array(stop);
 const port = parentPort!;
 
 function failure(batch: number | null, error: unknown): GenerateWorkerMessage {
-  return {
-    type: 'error',
-    batch,
-    message: error instanceof Error ? error.message : String(error),
-    w2s: error instanceof W2sError ? { detail: error.detail, location: error.location, exitCode: error.exitCode } : null,
-  };
+  return { type: 'error', batch, error: postedError(error) };
 }
 
 try {

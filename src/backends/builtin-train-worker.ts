@@ -2,7 +2,7 @@
 // show progress and to stop it (Worker.terminate) when the user presses Ctrl-C.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SftRow } from '../core/types.js';
-import { W2sError } from '../errors.js';
+import { postedError, type PostedError } from '../errors.js';
 import { trainSft } from './builtin.js';
 import type { ModelRef, SftSettings } from './types.js';
 
@@ -16,13 +16,7 @@ export interface TrainJob {
 export type TrainWorkerMessage =
   | { type: 'step'; step: number; totalSteps: number; loss: number; learningRate: number }
   | { type: 'done'; outcome: Awaited<ReturnType<typeof trainSft>> }
-  | {
-      type: 'error';
-      message: string;
-      w2s: { detail: string; location: W2sError['location']; exitCode: number } | null;
-      /** A file-system error's fields, so the parent reports it as one (disk full: the file and the cause). */
-      system: { code: string; syscall?: string; path?: string } | null;
-    };
+  | { type: 'error'; error: PostedError };
 
 const job = workerData as TrainJob;
 const post = (message: TrainWorkerMessage): void => parentPort?.postMessage(message);
@@ -32,16 +26,5 @@ try {
   });
   post({ type: 'done', outcome });
 } catch (error) {
-  post({
-    type: 'error',
-    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    w2s: error instanceof W2sError ? { detail: error.detail, location: error.location, exitCode: error.exitCode } : null,
-    system: systemFields(error),
-  });
-}
-
-function systemFields(error: unknown): { code: string; syscall?: string; path?: string } | null {
-  const e = error as NodeJS.ErrnoException;
-  if (!(error instanceof Error) || typeof e.code !== 'string') return null;
-  return { code: e.code, ...(e.syscall !== undefined ? { syscall: e.syscall } : {}), ...(e.path !== undefined ? { path: e.path } : {}) };
+  post({ type: 'error', error: postedError(error) });
 }

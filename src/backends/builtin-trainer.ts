@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SftRow } from '../core/types.js';
-import { W2sError } from '../errors.js';
+import { errorFromPosted } from '../errors.js';
 import { trainSft } from './builtin.js';
 import type { TrainJob, TrainWorkerMessage } from './builtin-train-worker.js';
 import type { ModelRef, SftOutcome, SftSettings, Trainer, TrainControl } from './types.js';
@@ -68,7 +68,7 @@ function inWorker(job: TrainJob, options: TrainControl): Promise<SftOutcome> {
       if (message.type === 'step') options.onStep?.({ step: message.step, totalSteps: message.totalSteps, loss: message.loss, learningRate: message.learningRate });
       else if (message.type === 'done') settle(() => resolvePromise(message.outcome));
       else {
-        settle(() => reject(workerError(message)));
+        settle(() => reject(errorFromPosted(message.error, (e) => new Error(`training failed in a worker thread: ${e.stack ?? e.message}`))));
       }
     });
     worker.on('error', (error) => settle(() => reject(error)));
@@ -76,14 +76,6 @@ function inWorker(job: TrainJob, options: TrainControl): Promise<SftOutcome> {
       settle(() => reject(stopping ? options.signal!.reason : new Error(`the training worker thread exited (code ${code}) without a result`))),
     );
   });
-}
-
-/** The worker's error as this thread's: ours as W2sError, a file-system error with its code, path and call. */
-function workerError(message: Extract<TrainWorkerMessage, { type: 'error' }>): Error {
-  const { w2s, system } = message;
-  if (w2s) return new W2sError(w2s.detail, w2s.location, w2s.exitCode);
-  if (system) return Object.assign(new Error(message.message.split('\n')[0]), system);
-  return new Error(`training failed in a worker thread: ${message.message}`);
 }
 
 /** The staging folders an interrupted atomic write (io/atomic.ts) leaves beside `outDir`. */

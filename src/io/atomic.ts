@@ -26,8 +26,8 @@ export function writeFileAtomicallyWith(path: string, fill: (fd: number) => void
   const target = resolve(path);
   if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw badInput('is a folder, not a file: give the path of the file to write', { file: target });
   mkdirSync(dirname(target), { recursive: true });
-  removeAbandonedTemporaries(target);
-  const temp = join(dirname(target), `${stagingPrefix(target)}${owner()}`);
+  removeAbandoned(dirname(target), stagingPrefix(target));
+  const temp = join(dirname(target), `${stagingPrefix(target)}${temporaryOwner()}`);
   const fd = openSync(temp, 'w');
   let open = true;
   try {
@@ -49,24 +49,25 @@ export function stagingPrefix(path: string): string {
   return `.${basename(resolve(path))}.tmp-`;
 }
 
-/** host-pid: who made a temporary name. */
-function owner(): string {
+/** host-pid: who made a temporary name (the name's part after its prefix). */
+export function temporaryOwner(): string {
   return `${hostTag()}-${process.pid}`;
 }
 
 const OWNER = /^([A-Za-z0-9._]+)-(\d+)(?:-|$)/;
 
-/** Removes the temporary files and folders beside `target` that processes of this host, now gone, left. */
-function removeAbandonedTemporaries(target: string): void {
-  const parent = dirname(target);
-  const prefix = stagingPrefix(target);
+/**
+ * Removes what processes of this host, now gone, left in `folder` under names `prefix` + {@link temporaryOwner}
+ * (+ anything): temporary files and staging folders of a write they never finished.
+ */
+export function removeAbandoned(folder: string, prefix: string): void {
   const host = hostTag();
-  for (const name of readdirSync(parent)) {
+  for (const name of readdirSync(folder)) {
     if (!name.startsWith(prefix)) continue;
     const match = OWNER.exec(name.slice(prefix.length));
     if (match === null || match[1] !== host) continue;
     const pid = Number(match[2]);
-    if (pid !== process.pid && !processAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
+    if (pid !== process.pid && !processAlive(pid)) rmSync(join(folder, name), { recursive: true, force: true });
   }
 }
 
@@ -77,8 +78,8 @@ function removeAbandonedTemporaries(target: string): void {
 export function writeDirAtomically(dir: string, fill: (staging: string) => void): void {
   const target = resolve(dir);
   mkdirSync(dirname(target), { recursive: true });
-  removeAbandonedTemporaries(target);
-  const staging = mkdtempSync(join(dirname(target), `${stagingPrefix(target)}${owner()}-`));
+  removeAbandoned(dirname(target), stagingPrefix(target));
+  const staging = mkdtempSync(join(dirname(target), `${stagingPrefix(target)}${temporaryOwner()}-`));
   try {
     fill(staging);
   } catch (err) {

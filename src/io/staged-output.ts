@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { withPath } from '../errors.js';
-import { hostTag, processAlive } from './folder-lock.js';
+import { removeAbandoned, temporaryOwner } from './atomic.js';
 
 const STAGING_PREFIX = '.w2s-staging-';
 
@@ -18,8 +18,8 @@ export class StagedOutput {
   constructor(readonly dir: string) {
     this.createdDir = !existsSync(dir);
     mkdirSync(dir, { recursive: true });
-    removeAbandonedStaging(dir);
-    this.staging = mkdtempSync(join(dir, `${STAGING_PREFIX}${hostTag()}-${process.pid}-`));
+    removeAbandoned(dir, STAGING_PREFIX);
+    this.staging = mkdtempSync(join(dir, `${STAGING_PREFIX}${temporaryOwner()}-`));
   }
 
   /** A buffered writer for a file of this output. */
@@ -41,19 +41,6 @@ export class StagedOutput {
   abort(): void {
     rmSync(this.staging, { recursive: true, force: true });
     if (this.createdDir && existsSync(this.dir) && readdirSync(this.dir).length === 0) rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-const STAGING_NAME = /^\.w2s-staging-([A-Za-z0-9._]+)-(\d+)-/;
-
-/** Removes the staging folders in `dir` of processes of this host that are gone. */
-function removeAbandonedStaging(dir: string): void {
-  const host = hostTag();
-  for (const name of readdirSync(dir)) {
-    const match = STAGING_NAME.exec(name);
-    if (match === null || match[1] !== host) continue;
-    const pid = Number(match[2]);
-    if (pid > 0 && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 
