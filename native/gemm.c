@@ -3,7 +3,8 @@
  * matrix multiplication", 2008). op(B) is packed in kc x nc blocks of nr-wide panels, zero-padded at the edge, so
  * the micro-kernel (gemm_kernels.c) reads its rows contiguously whatever the transpose and stride; op(A) is read in
  * place through its strides (only mr values per step of k, broadcast one at a time), which measured faster than
- * packing it on the engine's shapes, except for an edge panel of fewer than mr rows, which is packed and padded.
+ * packing it on the engine's shapes, except for an edge panel of fewer than mr rows, which is packed and padded, and a
+ * transposed A with long rows, packed whole (its steps of k are pages apart).
  * The blocks are sized for the caches. Single rows or columns (one generated token)
  * are matrix-vector products, run as vector dot products or axpys instead. Large products are split over the pool's
  * threads by columns (or rows) of C; each element's sum runs in the same order whatever the split, so results do
@@ -30,6 +31,8 @@
 
 /* Products with fewer multiply-adds than this run on one thread (splitting costs more than it saves). */
 #define W2S_PARALLEL_MIN_FMAS (1 << 20)
+/* A transposed A is packed whole when its rows are at least this long (floats; see w2s_gemm). */
+#define W2S_PACK_A_MIN_LD 512
 /* Matrix-vector products read each matrix element once; below this many elements one thread keeps up. */
 #define W2S_PARALLEL_MIN_GEMV (1 << 16)
 
@@ -197,6 +200,7 @@ typedef struct {
   float *c;
   int64_t lda, ldb, ldc;
   bool split_n;
+  bool pack_a; /* every panel of op(A) is packed, not only the edge one */
 } gemm_job;
 
 /* The plain triple loop over an m x n block of C, for when no memory for packed panels can be had. */
@@ -226,7 +230,7 @@ static void block_product(const gemm_job *g, scratch *s, const float *a, const f
                           int pc, int kc, int jc, int nc, float beta) {
   const w2s_gemm_isa *K = g->kern;
   const int MR = K->mr, NR = K->nr;
-  int full = mc / MR * MR;
+  int full = g->pack_a ? 0 : mc / MR * MR;
   if (full < mc) pack_a(MR, g->ta, a, g->lda, ic + full, mc - full, pc, kc, s->pack_a);
   _Alignas(64) float tile[8 * 32];
   for (int jr = 0; jr < nc; jr += NR) {
@@ -241,7 +245,7 @@ static void block_product(const gemm_job *g, scratch *s, const float *a, const f
       } else if (ir < full) {
         ap = a + (int64_t)(ic + ir) * g->lda + pc, rs = g->lda, cs = 1;
       } else {
-        ap = s->pack_a;
+        ap = s->pack_a + (int64_t)(ir - full) * kc;
       }
       float *cp = c + (int64_t)(ic + ir) * g->ldc + jc + jr;
       if (mr == MR && nr == NR) {
@@ -279,7 +283,7 @@ static void gemm_block(const gemm_job *g, int m, int n, const float *a, const fl
   bool whole_b = g->k > KC && (int64_t)g->k * nc_pad <= W2S_WHOLE_B_FLOATS;
   size_t b_need = (size_t)(whole_b ? g->k : KC) * (size_t)nc_pad;
   /* A is read in place (the kernels take its strides); only the last, partial panel of a block is packed. */
-  size_t a_need = (size_t)KC * (size_t)MR;
+  size_t a_need = (size_t)KC * (size_t)(g->pack_a ? (MC + MR - 1) / MR * MR : MR);
   if (!s || !reserve(&s->pack_b, &s->cap_b, b_need) || !reserve(&s->pack_a, &s->cap_a, a_need)) {
     gemm_naive(g, m, n, a, b, c);
     return;
@@ -529,7 +533,12 @@ void w2s_gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, cons
   }
   const w2s_gemm_isa *K = w2s_gemm_kernels(w2s_gemm_isa_active());
   if ((m == 1 || n == 1) && gemv(K, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
-  gemm_job g = {K, trans_a, trans_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, false};
+  gemm_job g = {K, trans_a, trans_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, false, false};
+  /*
+   * A transposed A with long rows (dW = dY^T X: each step of k is a row of dY) would have the kernel touch a new page
+   * at every step; packed, its panels are contiguous.
+   */
+  g.pack_a = trans_a && lda >= W2S_PACK_A_MIN_LD;
   int64_t col_tiles = (n + K->nr - 1) / K->nr, row_tiles = (m + K->mr - 1) / K->mr;
   g.split_n = col_tiles >= row_tiles;
   int64_t tiles = g.split_n ? col_tiles : row_tiles;
