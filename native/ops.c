@@ -246,6 +246,22 @@ napi_value w2s_op_attention_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* addSumSquares(dst, src | null, size) -> the sum of dst's squares after dst += src */
+napi_value w2s_op_add_sum_squares(napi_env env, napi_callback_info info) {
+  ARGS("addSumSquares", 3);
+  float *dst, *src = NULL;
+  size_t dst_n, src_n = 0;
+  int size;
+  if (!w2s_arg_f32(&a, 0, "dst", false, &dst, &dst_n) || !w2s_arg_f32(&a, 1, "src", true, &src, &src_n) ||
+      !w2s_arg_index(&a, 2, "size", &size)) {
+    return NULL;
+  }
+  if (!w2s_need(&a, "dst", dst_n, size) || (src && !w2s_need(&a, "src", src_n, size))) return NULL;
+  napi_value out;
+  napi_create_double(env, w2s_add_sum_squares(dst, src, size), &out);
+  return out;
+}
+
 /* adamwUpdate(params, grads, m, v, offset, size, b1, b2, eps, shrink, stepSize, bc2Sqrt) */
 napi_value w2s_op_adamw_update(napi_env env, napi_callback_info info) {
   ARGS("adamwUpdate", 12);

@@ -13,5 +13,6 @@ napi_value w2s_op_cross_entropy(napi_env env, napi_callback_info info);
 napi_value w2s_op_attention_forward(napi_env env, napi_callback_info info);
 napi_value w2s_op_attention_backward(napi_env env, napi_callback_info info);
 napi_value w2s_op_adamw_update(napi_env env, napi_callback_info info);
+napi_value w2s_op_add_sum_squares(napi_env env, napi_callback_info info);
 
 #endif

@@ -17,3 +17,27 @@ W2S_HOT void w2s_adamw_update(float *p, const float *g, float *m, float *v, int6
     p[i] = (float)(p[i] * shrink - step_size * mi / (sqrt(vi) * inv_bc2 + eps));
   }
 }
+
+/* Element i's square goes into sum i % 8 whatever the instruction set, so every build gives the same bits. */
+W2S_HOT double w2s_add_sum_squares(float *dst, const float *src, int64_t n) {
+  double sum[8] = {0};
+  int64_t i = 0;
+  if (src) {
+    for (; i + 8 <= n; i += 8) {
+      for (int j = 0; j < 8; j++) {
+        float d = dst[i + j] + src[i + j];
+        dst[i + j] = d;
+        sum[j] += (double)d * d;
+      }
+    }
+    for (int64_t t = i; t < n; t++) dst[t] += src[t];
+  } else {
+    for (; i + 8 <= n; i += 8) {
+      for (int j = 0; j < 8; j++) sum[j] += (double)dst[i + j] * dst[i + j];
+    }
+  }
+  for (int64_t t = i; t < n; t++) sum[t - i] += (double)dst[t] * dst[t];
+  double total = 0.0;
+  for (int j = 0; j < 8; j++) total += sum[j];
+  return total;
+}

@@ -199,6 +199,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attentionForward", NULL, w2s_op_attention_forward, NULL, NULL, NULL, napi_default, NULL},
       {"attentionBackward", NULL, w2s_op_attention_backward, NULL, NULL, NULL, napi_default, NULL},
       {"adamwUpdate", NULL, w2s_op_adamw_update, NULL, NULL, NULL, napi_default, NULL},
+      {"addSumSquares", NULL, w2s_op_add_sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"scanAnswerLines", NULL, w2s_op_scan_answer_lines, NULL, NULL, NULL, napi_default, NULL},
       {"ioStart", NULL, w2s_op_io_start, NULL, NULL, NULL, napi_default, NULL},
       {"ioSubmit", NULL, w2s_op_io_submit, NULL, NULL, NULL, napi_default, NULL},

@@ -99,11 +99,22 @@ export function linearSchedule(baseLr: number, total: number, warmup: number): (
   };
 }
 
-/** The global L2 norm of `grads[0, size)` (summed in doubles). */
-export function gradNorm(grads: Float32Array, size = grads.length): number {
-  let ss = 0;
-  for (let i = 0; i < size; i++) ss += grads[i]! * grads[i]!;
-  return Math.sqrt(ss);
+/**
+ * dst[0, size) += src (when given), then the sum of dst's squares: in doubles, element i into partial sum i % 8, the
+ * eight added in order (native/optim.c computes the same bits).
+ */
+export function addSumSquares(dst: Float32Array, src: Float32Array | null, size: number): number {
+  if (src) for (let i = 0; i < size; i++) dst[i] = dst[i]! + src[i]!;
+  const sums = new Float64Array(8);
+  for (let i = 0; i < size; i++) sums[i & 7] = sums[i & 7]! + dst[i]! * dst[i]!;
+  let total = 0;
+  for (let j = 0; j < 8; j++) total += sums[j]!;
+  return total;
+}
+
+/** The global L2 norm of `grads[0, size)` (as {@link addSumSquares} sums). */
+export function gradNorm(grads: Float32Array, size = grads.length, kernels: Pick<Kernels, 'addSumSquares'> = { addSumSquares }): number {
+  return Math.sqrt(kernels.addSumSquares(grads, null, size));
 }
 
 /**
@@ -111,7 +122,11 @@ export function gradNorm(grads: Float32Array, size = grads.length): number {
  * before clipping.
  */
 export function clipGradNorm(grads: Float32Array, maxNorm: number, size = grads.length): number {
-  const norm = gradNorm(grads, size);
+  return clipToNorm(grads, maxNorm, gradNorm(grads, size), size);
+}
+
+/** The scaling of {@link clipGradNorm} for a norm already known; returns it. */
+export function clipToNorm(grads: Float32Array, maxNorm: number, norm: number, size = grads.length): number {
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) for (let i = 0; i < size; i++) grads[i] = grads[i]! * coef;
   return norm;

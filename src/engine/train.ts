@@ -6,7 +6,7 @@ import { type GradientJob, accumulateGradients } from './accumulate.js';
 import { type ClmExample, clmHead, packBatch } from './loss.js';
 import { type LoraConfig, LoraAdapter } from './lora.js';
 import { type Gradients, LlamaModel } from './model.js';
-import { AdamW, type AdamWOptions, type DecaySegment, TRAINER_ADAMW, clipGradNorm, linearSchedule } from './optim.js';
+import { AdamW, type AdamWOptions, type DecaySegment, TRAINER_ADAMW, clipToNorm, linearSchedule } from './optim.js';
 import { GradientWorkers, parallelAvailable } from './parallel/data-parallel.js';
 
 /** Learning-rate schedules: Hugging Face's linear decay (Trainer default), cosine decay, or constant. */
@@ -220,8 +220,12 @@ export function train(model: LlamaModel, examples: readonly ClmExample[], option
         for (let p = 1; p < parts; p++) if (shares[p]!.length > 0) loss += pool!.finish(p - 1);
         for (const i of micros) tokens += examples[i]!.ids.length;
       }
-      pool?.addGradients(grad, [...used].sort((a, b) => a - b));
-      const norm = maxGradNorm === null ? Math.sqrt(grad.reduce((a, g) => a + g * g, 0)) : clipGradNorm(grad, maxGradNorm);
+      // The workers' gradients are added in and the norm taken in one pass over memory (gradNorm's arithmetic).
+      const sumSquares = pool
+        ? pool.addGradients(grad, [...used].sort((a, b) => a - b), model.kernels)
+        : model.kernels.addSumSquares(grad, null, grad.length);
+      const norm = Math.sqrt(sumSquares);
+      if (maxGradNorm !== null) clipToNorm(grad, maxGradNorm, norm);
       if (!Number.isFinite(loss) || !Number.isFinite(norm)) throw diverged(s + 1, `loss ${loss}, gradient norm ${norm}`);
       const lr = lrAt(s);
       opt.step(trainable, grad, lr);

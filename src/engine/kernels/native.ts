@@ -29,6 +29,7 @@ interface Addon {
     dprobs: Float32Array,
   ): void;
   adamwUpdate: Kernels['adamwUpdate'];
+  addSumSquares: Kernels['addSumSquares'];
 }
 
 /** The instruction sets native/gemm_kernels.c has sgemm kernels for. */
@@ -117,7 +118,7 @@ function tryLoad(path: string): NativeLoad {
   if (load.addon === null) return { kernels: null, reason: load.reason };
   const addon = load.addon as unknown as Addon;
   // An addon from an older build lacks some exports; it must be rebuilt rather than half used.
-  if (typeof addon.adamwUpdate !== 'function' || typeof addon.setIsa !== 'function') return { kernels: null, reason: olderBuild(load.path) };
+  if (typeof addon.addSumSquares !== 'function' || typeof addon.setIsa !== 'function') return { kernels: null, reason: olderBuild(load.path) };
   return {
     kernels: {
       name: 'native',
@@ -142,6 +143,7 @@ function tryLoad(path: string): NativeLoad {
         addon.attentionBackward(dqkv, datt, att, a.q, a.qLd, a.kOff, a.vOff, a.B, a.Tq, a.Hq, a.Hkv, a.hd, lse, probs, kept, dprobs);
       },
       adamwUpdate: addon.adamwUpdate,
+      addSumSquares: addon.addSumSquares,
     },
   };
 }

@@ -3,7 +3,7 @@ import { crossEntropy } from '../layers/cross-entropy.js';
 import { rmsnormBackward, rmsnormForward } from '../layers/rmsnorm.js';
 import { ropeBackward, ropeForward } from '../layers/rope.js';
 import { swigluBackward, swigluForward } from '../layers/swiglu.js';
-import { adamwUpdate } from '../optim.js';
+import { adamwUpdate, addSumSquares } from '../optim.js';
 import { createJsBlockKernel } from './block-js.js';
 import { createWasmBlockKernel } from './block-wasm.js';
 import { checkSgemm } from './check.js';
@@ -142,6 +142,7 @@ export function createPortableKernels(blockKernel: BlockKernel): Kernels {
     attentionBackward: (dqkv, datt, att, a, lse, probs, kept, dprobs) =>
       attentionBackward(gemm, dqkv, datt, att, a, lse, probs, kept, dprobs),
     adamwUpdate,
+    addSumSquares,
   };
 }
 

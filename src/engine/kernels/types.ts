@@ -73,6 +73,8 @@ export interface Kernels {
     kept: boolean,
     dprobs: Float32Array,
   ): void;
+  /** dst[0, size) += src (unless null); returns the sum of dst's squares. See addSumSquares in optim.ts. */
+  addSumSquares(dst: Float32Array, src: Float32Array | null, size: number): number;
   /** One AdamW update of elements [offset, offset + size) of params, m and v from grads. See adamwUpdate in optim.ts. */
   adamwUpdate(
     params: Float32Array,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GradientJob } from '../accumulate.js';
+import type { Kernels } from '../kernels/types.js';
 import type { LoraConfig } from '../lora.js';
 import type { LlamaModel } from '../model.js';
 import type { LlamaConfig } from '../config.js';
@@ -120,12 +121,14 @@ export class GradientWorkers {
     return h.result[0]!;
   }
 
-  /** grad += the gradients of the given workers (in worker order, so sums are reproducible). */
-  addGradients(grad: Float32Array, workers: readonly number[]): void {
-    for (const i of workers) {
-      const g = this.handles[i]!.grad;
-      for (let i = 0; i < grad.length; i++) grad[i] = grad[i]! + g[i]!;
-    }
+  /**
+   * grad += the gradients of the given workers (in worker order, so sums are reproducible); returns the sum of the
+   * squares of the result (the step's gradient norm squared), computed in the same pass as the last addition.
+   */
+  addGradients(grad: Float32Array, workers: readonly number[], kernels: Pick<Kernels, 'addSumSquares'>): number {
+    let sumSquares = 0;
+    for (const i of workers) sumSquares = kernels.addSumSquares(grad, this.handles[i]!.grad, grad.length);
+    return workers.length > 0 ? sumSquares : kernels.addSumSquares(grad, null, grad.length);
   }
 
   /** Ends the workers. */

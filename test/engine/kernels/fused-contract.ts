@@ -230,5 +230,28 @@ export function fusedContract(kernels: Kernels, reference: Kernels): void {
       expectClose(r.ours, r.ref, 1e-6, 'adamw');
       for (const i of [0, offset - 1, offset + size, n - 1]) expect(r.ours[0]![i]).toBe(init[0]![i]);
     });
+
+    it('addSumSquares: the same bits as the reference, added and summed, only inside the size', () => {
+      const rng = new Rng('add-sum-squares');
+      for (const size of [0, 1, 7, 8, 9, 1003]) {
+        const init = [randoms(rng, size + 5, 3), randoms(rng, size + 5, 3)];
+        const added = both(kernels, reference, () => init.map((a) => a.slice()) as [Float32Array, Float32Array], (k, [dst, src]) =>
+          k.addSumSquares(dst!, src!, size),
+        );
+        expect(added.ours[0]).toEqual(added.ref[0]);
+        expect(added.oursResult).toBe(added.refResult);
+        // Plain float32 addition and the sum of squares, to rounding.
+        let sum = 0;
+        for (let i = 0; i < size; i++) {
+          expect(added.ours[0]![i]).toBe(Math.fround(init[0]![i]! + init[1]![i]!));
+          sum += added.ours[0]![i]! ** 2;
+        }
+        expect(added.oursResult).toBeCloseTo(sum, 9);
+        for (let i = size; i < size + 5; i++) expect(added.ours[0]![i]).toBe(init[0]![i]);
+        const alone = both(kernels, reference, () => [init[0]!.slice()] as [Float32Array], (k, [dst]) => k.addSumSquares(dst!, null, size));
+        expect(alone.ours[0]).toEqual(init[0]);
+        expect(alone.oursResult).toBe(alone.refResult);
+      }
+    });
   });
 }

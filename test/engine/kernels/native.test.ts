@@ -83,6 +83,8 @@ if (native.kernels) {
       expect(() => call(out, f(2), f(8), f(4), 0, 2, 4)).toThrow(TypeError);
       expect(() => call(out, f(2), f(8), f(4), -1, 2, 4, 1e-5)).toThrow(RangeError);
       expect(() => kernels.adamwUpdate(out, f(8), f(8), f(7), 2, 6, 0.9, 0.999, 1e-8, 1, 1e-3, 1)).toThrow(/v needs 8/);
+      expect(() => kernels.addSumSquares(out, f(7), 8)).toThrow(/src needs 8/);
+      expect(() => kernels.addSumSquares(out, null, 9)).toThrow(/dst needs 9/);
       expect(out).toEqual(f(8));
     });
 
