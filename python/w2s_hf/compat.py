@@ -1,12 +1,13 @@
 """The one place that knows how the supported releases differ (python/README.md, "Tested stacks"): PyTorch 1.13 to 2.x,
 transformers 4.36 to 5.x (chat templates included), PEFT 0.7 and later, accelerate 0.25 to 1.x. Everything else in the
-sidecar calls these helpers instead of checking versions itself."""
+sidecar calls these helpers instead of checking versions itself. Also what accelerate leaves out for DeepSpeed and FSDP
+on CPUs (README, "Beyond one node")."""
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
@@ -29,12 +30,57 @@ def dtype_argument(dtype: torch.dtype) -> Dict[str, torch.dtype]:
     return {"dtype": dtype} if transformers_version() >= (4, 56) else {"torch_dtype": dtype}
 
 
+def _several_cpu_processes() -> bool:
+    """Several processes (the variables torchrun sets) and no GPU."""
+    world = int(os.environ.get("WORLD_SIZE", "1") or "1")
+    return world > 1 and not torch.cuda.is_available()
+
+
+def _launched_with(name: str) -> bool:
+    """Whether accelerate's launcher asked for DEEPSPEED or FSDP (ACCELERATE_USE_<name>)."""
+    return os.environ.get(f"ACCELERATE_USE_{name}", "false").lower() == "true"
+
+
 def accelerate_cpu() -> bool:
     """Whether accelerate must be told `cpu=True`: several processes without a GPU (the variables torchrun sets, as the
     parity test starts them). accelerate 0.25 took that for multi-CPU by itself; 1.x needs the flag, else every
-    process trains alone. Harmless on 0.25, and never set with a GPU or for one process (which keeps its own device)."""
-    world = int(os.environ.get("WORLD_SIZE", "1") or "1")
-    return world > 1 and not torch.cuda.is_available()
+    process trains alone. Harmless on 0.25, and never set with a GPU or for one process (which keeps its own device).
+    Not under DeepSpeed, which accelerate sets up only without the flag (`process_group_backend`)."""
+    return _several_cpu_processes() and not _launched_with("DEEPSPEED")
+
+
+def process_group_backend() -> Optional[str]:
+    """The `backend` to give accelerate's PartialState: gloo for DeepSpeed on CPUs. accelerate starts DeepSpeed's
+    process group only without `cpu=True`, and without a GPU it then counts one process unless given a backend."""
+    return "gloo" if _several_cpu_processes() and _launched_with("DEEPSPEED") else None
+
+
+def fsdp_on_cpus() -> bool:
+    """Whether this is FSDP over several CPU processes (the tests' way to run it): accelerate sets FSDP up only on a
+    GPU-class device, so `cpu_fsdp_settings` and `use_fsdp_on_cpus` do it here. False on a GPU."""
+    return _several_cpu_processes() and _launched_with("FSDP")
+
+
+def cpu_fsdp_settings() -> None:
+    """Before the Accelerator, for FSDP on CPUs: accelerate's FSDP plugin refuses `sync_module_states` (which
+    `cpu_ram_efficient_loading` forces) without a GPU, so both are turned off; every process then loads the whole
+    checkpoint, the same weights."""
+    os.environ["FSDP_SYNC_MODULE_STATES"] = "false"
+    os.environ["FSDP_CPU_RAM_EFFICIENT_LOADING"] = "false"
+
+
+def use_fsdp_on_cpus(accelerator) -> None:
+    """After the Accelerator, for FSDP on CPUs: accelerate (0.25 to 1.x) turns ACCELERATE_USE_FSDP into FSDP only on
+    a GPU-class device and leaves CPUs with DDP over gloo. The state is switched to FSDP with the launcher's settings
+    (the plugin reads them from the environment), on the device `cpu` (FSDP's compute device there, not accelerate's
+    `cpu:0`); the process group stays gloo. Both shared states are set: a later AcceleratorState copies PartialState's."""
+    from accelerate import PartialState
+    from accelerate.utils import DistributedType, FullyShardedDataParallelPlugin
+
+    accelerator.state.fsdp_plugin = FullyShardedDataParallelPlugin()
+    for state in (PartialState(), accelerator.state):
+        state.distributed_type = DistributedType.FSDP
+        state.device = torch.device("cpu")
 
 
 

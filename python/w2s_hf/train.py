@@ -17,7 +17,7 @@ from typing import List, Optional
 
 import torch
 
-from .compat import accelerate_cpu
+from .compat import accelerate_cpu, cpu_fsdp_settings, fsdp_on_cpus, process_group_backend, use_fsdp_on_cpus
 from .data import read_rows
 from .errors import Diverged
 from .events import emit
@@ -26,7 +26,7 @@ from .models import context_length, load_causal_lm, load_tokenizer, resolve_prec
 from .optim import adamw, schedule
 from .plan import micro_layout, process_micro_batches, step_plan, total_steps
 from .request import LoraSettings, TrainRequest, read_request
-from .save import staged_dir
+from .save import staged_dir, write_adapter_weights
 from .tokens import Example, pad_id, require_chat_template, sft_examples
 
 
@@ -79,9 +79,15 @@ def train(request: TrainRequest, request_file: str) -> None:
     started = time.time()
     rows = read_rows(request.rows)
     cpu = accelerate_cpu()
-    state = PartialState(cpu=cpu)
+    backend = process_group_backend()
+    cpu_fsdp = fsdp_on_cpus()
+    if cpu_fsdp:
+        cpu_fsdp_settings()
+    state = PartialState(cpu=cpu, **({"backend": backend} if backend else {}))
     precision = resolve_precision(request.precision, state.device, file=request_file)
     accelerator = Accelerator(mixed_precision="bf16" if precision == "bf16" else "no", cpu=cpu)
+    if cpu_fsdp:
+        use_fsdp_on_cpus(accelerator)
     main = accelerator.is_main_process
     processes = accelerator.num_processes
     micro, count = micro_layout(request.batch_size, processes, request.micro_batch_size)
@@ -107,6 +113,8 @@ def train(request: TrainRequest, request_file: str) -> None:
     if request.lora is not None:
         model = _with_lora(model, request.lora, request.gradient_checkpointing)
     params = [p for p in model.parameters() if p.requires_grad]
+    # The adapter's parameters by their names before any wrapping: the keys of the state FSDP gathers to save.
+    adapter_names = [n for n, p in model.named_parameters() if p.requires_grad] if fsdp and request.lora is not None else None
     trainable = sum(p.numel() for p in params)
     if fsdp:
         # FSDP wraps (and shards) the model first; the optimizer is then built over the wrapped parameters.
@@ -125,7 +133,8 @@ def train(request: TrainRequest, request_file: str) -> None:
 
     if main:
         emit({"event": "start", "examples": len(examples), "total_steps": steps, "processes": processes,
-              "device": device.type, "precision": precision, "trainable_parameters": trainable})
+              "distributed": str(accelerator.distributed_type.value).lower(), "device": device.type,
+              "precision": precision, "trainable_parameters": trainable})
     model.train()
     losses: List[float] = []
     for s, step in enumerate(plan):
@@ -135,9 +144,12 @@ def train(request: TrainRequest, request_file: str) -> None:
         micro_batches = process_micro_batches(step.items, lengths, accelerator.process_index, processes, micro, count)
         for k, idx in enumerate(micro_batches):
             batch = _micro_batch([examples[i] for i in idx] or [examples[step.items[0]]], denominator, pad, device, empty=not idx)
-            # Gradients are exchanged once per step, after the last micro-batch (DeepSpeed decides that itself).
-            sync = k == count - 1 or deepspeed
-            with contextlib.nullcontext() if sync else accelerator.no_sync(model):
+            # Gradients are exchanged once per step, after the last micro-batch. DeepSpeed (ZeRO-2/3: no no_sync)
+            # accumulates until accelerate's backward says a micro-batch ends the step: accelerate 1.x says so from
+            # sync_gradients (True unless set, which would make it step after every micro-batch); 0.25 let it count.
+            last = k == count - 1
+            accelerator.sync_gradients = last
+            with contextlib.nullcontext() if last or deepspeed else accelerator.no_sync(model):
                 logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
                 part = weighted_clm_loss(logits, batch)
                 accelerator.backward(part * (processes * count))
@@ -160,7 +172,7 @@ def train(request: TrainRequest, request_file: str) -> None:
     bad = torch.tensor(float(sum(int(not torch.isfinite(p.detach()).all()) for p in params)), device=device)
     if float(accelerator.reduce(bad, reduction="sum").item()) > 0:
         raise Diverged(steps, "the updated weights are not finite")
-    _save(accelerator, model, tokenizer, request)
+    _save(accelerator, model, tokenizer, request, adapter_names)
     if main:
         emit({"event": "done", "out": request.out, "steps": steps, "first_loss": losses[0], "last_loss": losses[-1],
               "seconds": time.time() - started})
@@ -175,14 +187,18 @@ def _micro_batch(chosen: List[Example], denominator: int, pad: int, device: torc
     return batch
 
 
-def _save(accelerator, model, tokenizer, request: TrainRequest) -> None:
+def _save(accelerator, model, tokenizer, request: TrainRequest, adapter_names: Optional[List[str]]) -> None:
     """The main process writes the PEFT adapter (base_model_name_or_path = base) or the full checkpoint with the
-    tokenizer files, through a staging folder; the others wait so that no process exits before the files exist."""
+    tokenizer files, through a staging folder; the others wait so that no process exits before the files exist.
+    Under FSDP with LoRA (`adapter_names`), PEFT writes the folder and the adapter's weights are then written from
+    the gathered state (save.py, `write_adapter_weights`)."""
     state_dict = accelerator.get_state_dict(model)
     if accelerator.is_main_process:
         unwrapped = accelerator.unwrap_model(model)
         with staged_dir(request.out) as staging:
             unwrapped.save_pretrained(staging, state_dict=state_dict, safe_serialization=True)
+            if adapter_names is not None:
+                write_adapter_weights(staging, state_dict, adapter_names)
             if request.lora is None:
                 tokenizer.save_pretrained(staging)
     accelerator.wait_for_everyone()

@@ -132,6 +132,17 @@ export async function runRanks(processes: number, args: string[]): Promise<Pytho
   );
 }
 
+/**
+ * `python -m w2s_hf <args>` under accelerate's launcher with a shipped config (python/accelerate/<config>.yaml) and
+ * `processes` processes on this machine, meeting at a free port. Its stdout carries the workers' (the main process's)
+ * events.
+ */
+export async function runLaunched(config: string, processes: number, args: string[], options: RunOptions = {}): Promise<PythonRun> {
+  const port = String(await freePort());
+  const launcher = ['-m', 'accelerate.commands.launch', '--config_file', join(ROOT, 'python', 'accelerate', `${config}.yaml`)];
+  return runPython([...launcher, '--num_processes', String(processes), '--main_process_port', port, '-m', 'w2s_hf', ...args], options);
+}
+
 /** The events named `name`, in order. */
 export function eventsNamed(run: PythonRun, name: string): SidecarEvent[] {
   return run.events.filter((e) => e.event === name);
