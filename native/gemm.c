@@ -365,7 +365,9 @@ static void gemv_part(void *arg, int part, int parts) {
     for (int j0 = from; j0 < to; j0 += 2048) {
       int width = to - j0 < 2048 ? to - j0 : 2048;
       memset(g->y + j0, 0, (size_t)width * sizeof(float));
-      for (int p = 0; p < g->k; p++) g->kern->axpy(g->x[p], g->mat + p * g->ld + j0, g->y + j0, width);
+      int p = 0;
+      for (; p + 4 <= g->k; p += 4) g->kern->axpy4(g->x + p, g->mat + p * g->ld + j0, g->ld, g->y + j0, width);
+      for (; p < g->k; p++) g->kern->axpy(g->x[p], g->mat + p * g->ld + j0, g->y + j0, width);
     }
   }
   for (int i = from; i < to; i++) {
@@ -398,7 +400,8 @@ static bool gemv(const w2s_gemm_isa *K, bool ta, bool tb, int m, int n, int k, f
   }
   g.y = y;
   /* Several parts per thread, claimed as threads are free (pool.h). */
-  int parts = (int64_t)len * k >= W2S_PARALLEL_MIN_GEMV ? 4 * w2s_pool_threads() : 1;
+  int threads = w2s_pool_threads();
+  int parts = threads > 1 && (int64_t)len * k >= W2S_PARALLEL_MIN_GEMV ? 4 * threads : 1;
   if (parts > (len + 15) / 16) parts = (len + 15) / 16;
   w2s_pool_run(parts, gemv_part, &g);
   return true;

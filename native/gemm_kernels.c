@@ -47,6 +47,16 @@
   attr static void axpy_##suffix(float a, const float *restrict x, float *restrict y, int n) { \
     for (int i = 0; i < n; i++) y[i] += a * x[i];                                       \
   }                                                                                     \
+  /* y += a[0] row 0 + ... + a[3] row 3: y is loaded and stored once for four rows. */  \
+  attr static void axpy4_##suffix(const float *restrict a, const float *restrict row, int64_t ld, float *restrict y, \
+                                  int n) {                                              \
+    const float *r0 = row, *r1 = row + ld, *r2 = row + 2 * ld, *r3 = row + 3 * ld;      \
+    float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];                                   \
+    for (int i = 0; i < n; i++) y[i] = y[i] + a0 * r0[i] + a1 * r1[i] + a2 * r2[i] + a3 * r3[i]; \
+  }
+
+/* Four rows' dot products with x at once (x is loaded once for the four), in plain C for the compiler to vectorise. */
+#define W2S_DOT4_LOOP(suffix, attr)                                                     \
   attr static void dot4_##suffix(const float *restrict row, int64_t ld, const float *restrict x, int n, \
                                  float *restrict out) {                                 \
     const float *r0 = row, *r1 = row + ld, *r2 = row + 2 * ld, *r3 = row + 3 * ld;      \
@@ -73,6 +83,7 @@
 /* ---- portable: plain C, vectorised by the compiler for the build's baseline (SSE2 on x86-64). ---- */
 
 W2S_VECTOR_LOOPS(scalar, )
+W2S_DOT4_LOOP(scalar, )
 
 #define SCALAR_MR 4
 #define SCALAR_NR 8
@@ -93,13 +104,48 @@ static void kernel_scalar(int kc, const float *restrict a, int64_t rs, int64_t c
 }
 
 static const w2s_gemm_isa scalar_kernels = {W2S_ISA_SCALAR, SCALAR_MR, SCALAR_NR, 256, 128, 2048,
-                                            kernel_scalar,  dot4_scalar, dot_scalar, axpy_scalar};
+                                            kernel_scalar,  dot4_scalar, dot_scalar, axpy_scalar, axpy4_scalar};
 
 #ifdef W2S_X86_KERNELS
 
 /* ---- AVX2 + FMA: 6 x 16 tile in 12 ymm accumulators, two B vectors and one broadcast per step. ---- */
 
 W2S_VECTOR_LOOPS(avx2, W2S_TARGET_AVX2)
+
+/*
+ * dot4 with intrinsics (AVX2 and AVX-512): one vector sum per row, the rows' last partial vector read under a mask, and
+ * the four sums reduced in registers. The plain-C loop kept its sums in memory for the reduction, which cost more than
+ * the products on the engine's short rows (one generated token: 128-688 values).
+ */
+W2S_TARGET_AVX2 static float hsum_avx2(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+W2S_TARGET_AVX2 static void dot4_avx2(const float *restrict row, int64_t ld, const float *restrict x, int n,
+                                      float *restrict out) {
+  const float *r0 = row, *r1 = row + ld, *r2 = row + 2 * ld, *r3 = row + 3 * ld;
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 xv = _mm256_loadu_ps(x + i);
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + i), xv, s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + i), xv, s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + i), xv, s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + i), xv, s3);
+  }
+  if (i < n) {
+    __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - i), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 xv = _mm256_maskload_ps(x + i, mask);
+    s0 = _mm256_fmadd_ps(_mm256_maskload_ps(r0 + i, mask), xv, s0);
+    s1 = _mm256_fmadd_ps(_mm256_maskload_ps(r1 + i, mask), xv, s1);
+    s2 = _mm256_fmadd_ps(_mm256_maskload_ps(r2 + i, mask), xv, s2);
+    s3 = _mm256_fmadd_ps(_mm256_maskload_ps(r3 + i, mask), xv, s3);
+  }
+  out[0] = hsum_avx2(s0), out[1] = hsum_avx2(s1), out[2] = hsum_avx2(s2), out[3] = hsum_avx2(s3);
+}
 
 #define AVX2_ROW(i)                                  \
   ai = _mm256_broadcast_ss(a + (i) * rs);            \
@@ -138,11 +184,39 @@ W2S_TARGET_AVX2 static void kernel_avx2(int kc, const float *restrict a, int64_t
   AVX2_STORE(5);
 }
 
-static const w2s_gemm_isa avx2_kernels = {W2S_ISA_AVX2, 6, 16, 256, 144, 2048, kernel_avx2, dot4_avx2, dot_avx2, axpy_avx2};
+static const w2s_gemm_isa avx2_kernels = {W2S_ISA_AVX2, 6, 16, 256, 144, 2048, kernel_avx2, dot4_avx2, dot_avx2, axpy_avx2, axpy4_avx2};
 
 /* ---- AVX-512F: 8 x 32 tile in 16 zmm accumulators. ---- */
 
 W2S_VECTOR_LOOPS(avx512, W2S_TARGET_AVX512)
+
+W2S_TARGET_AVX512 static void dot4_avx512(const float *restrict row, int64_t ld, const float *restrict x, int n,
+                                          float *restrict out) {
+  const float *r0 = row, *r1 = row + ld, *r2 = row + 2 * ld, *r3 = row + 3 * ld;
+  __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512 xv = _mm512_loadu_ps(x + i);
+    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + i), xv, s0);
+    s1 = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + i), xv, s1);
+    s2 = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + i), xv, s2);
+    s3 = _mm512_fmadd_ps(_mm512_loadu_ps(r3 + i), xv, s3);
+  }
+  if (i < n) {
+    __mmask16 mask = (__mmask16)((1u << (n - i)) - 1u);
+    __m512 xv = _mm512_maskz_loadu_ps(mask, x + i);
+    s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, r0 + i), xv, s0);
+    s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, r1 + i), xv, s1);
+    s2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, r2 + i), xv, s2);
+    s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, r3 + i), xv, s3);
+  }
+  /* Each 512-bit sum folded to 256 bits, then the AVX2 reduction. */
+  __m256 h0 = _mm256_add_ps(_mm512_castps512_ps256(s0), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s0), 1)));
+  __m256 h1 = _mm256_add_ps(_mm512_castps512_ps256(s1), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s1), 1)));
+  __m256 h2 = _mm256_add_ps(_mm512_castps512_ps256(s2), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s2), 1)));
+  __m256 h3 = _mm256_add_ps(_mm512_castps512_ps256(s3), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s3), 1)));
+  out[0] = hsum_avx2(h0), out[1] = hsum_avx2(h1), out[2] = hsum_avx2(h2), out[3] = hsum_avx2(h3);
+}
 
 #define AVX512_ROW(i)                                \
   ai = _mm512_set1_ps(a[(i) * rs]);                  \
@@ -184,7 +258,7 @@ W2S_TARGET_AVX512 static void kernel_avx512(int kc, const float *restrict a, int
 }
 
 static const w2s_gemm_isa avx512_kernels = {W2S_ISA_AVX512, 8,           32,         256, 192, 2048,
-                                            kernel_avx512,  dot4_avx512, dot_avx512, axpy_avx512};
+                                            kernel_avx512,  dot4_avx512, dot_avx512, axpy_avx512, axpy4_avx512};
 
 #endif
 
@@ -193,6 +267,7 @@ static const w2s_gemm_isa avx512_kernels = {W2S_ISA_AVX512, 8,           32,    
 /* ---- NEON: 8 x 8 tile in 16 q accumulators; each A value is used from its vector lane. ---- */
 
 W2S_VECTOR_LOOPS(neon, )
+W2S_DOT4_LOOP(neon, )
 
 #define NEON_ROW(i, av, lane)                               \
   c##i##0 = vfmaq_laneq_f32(c##i##0, b0, av, lane);         \
@@ -238,7 +313,7 @@ static void kernel_neon(int kc, const float *restrict a, int64_t rs, int64_t cs,
   NEON_STORE(7);
 }
 
-static const w2s_gemm_isa neon_kernels = {W2S_ISA_NEON, 8, 8, 256, 128, 2048, kernel_neon, dot4_neon, dot_neon, axpy_neon};
+static const w2s_gemm_isa neon_kernels = {W2S_ISA_NEON, 8, 8, 256, 128, 2048, kernel_neon, dot4_neon, dot_neon, axpy_neon, axpy4_neon};
 
 #endif
 

@@ -28,6 +28,8 @@ typedef struct {
   float (*dot)(const float *x, const float *y, int n);
   /* y[i] += a * x[i] over n elements. */
   void (*axpy)(float a, const float *x, float *y, int n);
+  /* y[0, n) += a[0] * row[0, n) + ... + a[3] * (row + 3 * ld)[0, n). */
+  void (*axpy4)(const float *a, const float *row, int64_t ld, float *y, int n);
 } w2s_gemm_isa;
 
 /* The kernels for `isa`, or NULL when this build has none for it (another architecture). */

@@ -106,6 +106,8 @@ static int same_bits_on_threads(int ta, int tb, int m, int n, int k) {
 int main(void) {
   static const int edges[][3] = {{67, 37, 520}, {10, 300, 520}, {197, 9, 40}, {3, 2085, 20}, {7, 5, 3},
                                  {1, 600, 300}, {600, 1, 300}, {1, 1, 300}, {1, 3000, 100}, {3000, 1, 100},
+                                 /* matrix-vector products with a partial vector and a partial group of rows */
+                                 {1, 601, 301}, {603, 1, 7}, {1, 37, 2051}, {45, 1, 13},
                                  /* transposed, m >= 512: A packed whole, over several blocks of m and k */
                                  {700, 45, 300}, {531, 70, 400}};
   static const float alphas[] = {1.0f, -0.5f, 2.25f}, betas[] = {0.0f, 1.0f, -1.5f, 0.5f};
