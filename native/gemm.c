@@ -282,7 +282,7 @@ static void gemm_block(const gemm_job *g, int m, int n, const float *a, const fl
    */
   bool whole_b = g->k > KC && (int64_t)g->k * nc_pad <= W2S_WHOLE_B_FLOATS;
   size_t b_need = (size_t)(whole_b ? g->k : KC) * (size_t)nc_pad;
-  /* A is read in place (the kernels take its strides); only the last, partial panel of a block is packed. */
+  /* A is read in place (the kernels take its strides), only a block's last, partial panel packed; or all of it (pack_a). */
   size_t a_need = (size_t)KC * (size_t)(g->pack_a ? (MC + MR - 1) / MR * MR : MR);
   if (!s || !reserve(&s->pack_b, &s->cap_b, b_need) || !reserve(&s->pack_a, &s->cap_a, a_need)) {
     gemm_naive(g, m, n, a, b, c);

@@ -15,8 +15,8 @@
 #define W2S_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
 /*
  * The tile's rows of C are fetched into cache while the k loop runs: C is written once per block of k, mostly to lines
- * no other step has touched lately, and the stores would otherwise wait for them (+7-10% on a whole training step of
- * the engine, bench/results/engine.json).
+ * no other step has touched lately, and the stores would otherwise wait for them (measured: +7-10% on whole training
+ * steps of the engine, one thread).
  */
 #define W2S_PREFETCH_ROW(row, floats)                                             \
   do {                                                                            \

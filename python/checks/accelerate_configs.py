@@ -5,7 +5,12 @@ line per config. Usage: python accelerate_configs.py <config.yaml> [launcher opt
 from __future__ import annotations
 
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from w2s_hf.events import emit, reserve_stdout  # noqa: E402
 
 
 def describe(config: str, options) -> dict:
@@ -45,4 +50,6 @@ def describe(config: str, options) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(describe(sys.argv[1], sys.argv[2:])), flush=True)
+    # stdout carries the JSON line alone: what the launcher's imports print there (DeepSpeed's) goes to stderr.
+    reserve_stdout()
+    emit(describe(sys.argv[1], sys.argv[2:]))

@@ -22,6 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
+from w2s_hf.events import emit, reserve_stdout  # noqa: E402
+
+# stdout carries the JSON lines alone (see tiny_models.py).
+reserve_stdout()
+
 from tiny_models import build as build_tiny, continuation_logprobs  # noqa: E402
 from w2s_hf.compat import dtype_argument  # noqa: E402
 
@@ -31,21 +36,14 @@ TEMPLATE = ("{{ bos_token }}{% for m in messages %}{{ '### ' + m['role'] + ':\\n
             "{% endfor %}{% if add_generation_prompt %}{{ '### assistant:\\n' }}{% endif %}")
 
 
-def emit(obj: Dict) -> None:
-    print(json.dumps(obj), flush=True)
-
-
 def build(folder: str) -> None:
     from transformers import AutoTokenizer
 
     plain = os.path.join(folder, "plain")
     chat = os.path.join(folder, "chat")
-    with open(os.devnull, "w") as quiet:
-        stdout, sys.stdout = sys.stdout, quiet
-        try:
-            build_tiny("mistral", plain)
-        finally:
-            sys.stdout = stdout
+    built = build_tiny("mistral", plain)
+    if not built.get("built"):
+        raise RuntimeError(built["skipped"])
     shutil.copytree(plain, chat)
     tokenizer = AutoTokenizer.from_pretrained(chat)
     tokenizer.chat_template = TEMPLATE

@@ -22,6 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
+from w2s_hf.events import emit, reserve_stdout  # noqa: E402
+
+# stdout carries the JSON lines alone: what libraries print there (DeepSpeed, when installed, at import) goes to stderr.
+reserve_stdout()
+
 from tiny_llama import corpus  # noqa: E402
 from w2s_hf.compat import dtype_argument  # noqa: E402
 
@@ -59,12 +64,9 @@ ARCHITECTURES: Dict[str, Dict] = {
 }
 
 
-def emit(obj: Dict) -> None:
-    print(json.dumps(obj), flush=True)
-
-
-def build(arch: str, folder: str) -> None:
-    """Writes the tiny checkpoint, or says why this transformers cannot make one (an older release without it)."""
+def build(arch: str, folder: str) -> Dict:
+    """Writes the tiny checkpoint and returns its line ({"arch", "built": true, ...}), or why this transformers cannot
+    make one ({"arch", "skipped"}: an older release without it)."""
     import transformers
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
@@ -73,8 +75,7 @@ def build(arch: str, folder: str) -> None:
     why = f"transformers {transformers.__version__} cannot build {arch} (needs >= {spec['since']})"
     config_class = getattr(transformers, spec["config"], None)
     if config_class is None:
-        emit({"arch": arch, "skipped": f"{why}: it has no {spec['config']}"})
-        return
+        return {"arch": arch, "skipped": f"{why}: it has no {spec['config']}"}
     tokens = spec["tokens"]
     specials = [t for t in dict.fromkeys([tokens["bos"], tokens["eos"], tokens["pad"]]) if t]
     bpe = Tokenizer(models.BPE())
@@ -93,8 +94,7 @@ def build(arch: str, folder: str) -> None:
         torch.manual_seed(0)
         model = AutoModelForCausalLM.from_config(config, **dtype_argument(torch.float32))
     except (ValueError, KeyError, TypeError) as e:
-        emit({"arch": arch, "skipped": f"{why}: {str(e).strip().splitlines()[0]}"})
-        return
+        return {"arch": arch, "skipped": f"{why}: {str(e).strip().splitlines()[0]}"}
     # Random weights this small give nearly flat distributions; larger ones make greedy choices clear-cut.
     with torch.no_grad():
         for p in model.parameters():
@@ -102,8 +102,8 @@ def build(arch: str, folder: str) -> None:
                 p.normal_(0, 0.2)
     model.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
-    emit({"arch": arch, "built": True, "class": type(model).__name__, "model_type": config.model_type,
-          "bos": ids["bos"], "eos": ids["eos"], "pad": ids["pad"]})
+    return {"arch": arch, "built": True, "class": type(model).__name__, "model_type": config.model_type,
+            "bos": ids["bos"], "eos": ids["eos"], "pad": ids["pad"]}
 
 
 def continuation_logprobs(model, tokenizer, context: List[int], completions: List[str]) -> List[float]:
@@ -169,6 +169,6 @@ def reference(spec_file: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "build":
         for name in sys.argv[3:] or list(ARCHITECTURES):
-            build(name, os.path.join(sys.argv[2], name))
+            emit(build(name, os.path.join(sys.argv[2], name)))
     else:
         reference(sys.argv[2])

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeIds, type LoadedModel, loadModel, promptIds, sftExamples } from '../../../src/backends/builtin.js';
-import type { SftRow } from '../../../src/core/types.js';
 import { loadCheckpoint } from '../../../src/engine/formats/checkpoint.js';
 import { scoreContinuations } from '../../../src/engine/generate.js';
 import { type ClmExample, packBatch } from '../../../src/engine/loss.js';
@@ -14,6 +13,7 @@ import { PROMPTS, trainTinyLm } from '../../engine/tiny-lm.js';
 import { relativeError } from '../../helpers/relative-error.js';
 import {
   eventsNamed,
+  PARITY_ROWS,
   PYTHON,
   parityRequired,
   pythonAvailable,
@@ -40,17 +40,7 @@ const TOLERANCE = 1e-4;
 /** Adapter weights after 4 AdamW steps, 2 processes against 1 (see that test). */
 const ADAPTER_TOLERANCE = 1e-3;
 
-/** Rows in the tiny model's language and outside it (bytes), weights of Eq. 5 including 0, lengths that need padding. */
-const ROWS: SftRow[] = [
-  { id: 'a', prompt: 'one two', completion: ' three four five .', weight: 1 },
-  { id: 'b', prompt: 'red', completion: ' orange yellow', weight: 0.5 },
-  { id: 'c', prompt: 'cat dog', completion: ' cow pig hen fox owl bee .', weight: 0.25 },
-  { id: 'd', prompt: 'seven', completion: ' eight nine ten .', weight: 0 },
-  { id: 'e', prompt: 'blue indigo', completion: ' violet .', weight: 1.5 },
-  { id: 'f', prompt: 'fox', completion: ' owl', weight: 0.8 },
-  { id: 'g', prompt: 'three four five six', completion: ' seven eight nine ten .', weight: 1 },
-  { id: 'h', prompt: 'Question: what follows green?\nAnswer:', completion: ' blue', weight: 0.3 },
-];
+const ROWS = PARITY_ROWS;
 const TEXTS = ['one two three', 'Question: is the wug blue?\nAnswer: yes', '  tabs\tand\n\nblank lines  ', 'Ünïcödé — 漢字 🚀', ''];
 const LORA: LoraConfig = { r: 4, alpha: 8, dropout: 0.05, targetModules: ['q_proj', 'v_proj'] };
 const STOPS = [' six', 'owl'];

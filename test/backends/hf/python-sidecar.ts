@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SftRow } from '../../../src/core/types.js';
 import { HF_PYTHON } from '../../helpers/hf-python.js';
 
 /*
@@ -152,3 +153,17 @@ export function eventsNamed(run: PythonRun, name: string): SidecarEvent[] {
 export function report(run: PythonRun): string {
   return `exit ${run.status}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr.slice(-4000)}`;
 }
+
+/**
+ * The parity tests' training rows (parity.test.ts, sharded.test.ts): rows in the tiny model's language and outside it (bytes), weights of Eq. 5 including 0, lengths that need padding.
+ */
+export const PARITY_ROWS: readonly SftRow[] = [
+  { id: 'a', prompt: 'one two', completion: ' three four five .', weight: 1 },
+  { id: 'b', prompt: 'red', completion: ' orange yellow', weight: 0.5 },
+  { id: 'c', prompt: 'cat dog', completion: ' cow pig hen fox owl bee .', weight: 0.25 },
+  { id: 'd', prompt: 'seven', completion: ' eight nine ten .', weight: 0 },
+  { id: 'e', prompt: 'blue indigo', completion: ' violet .', weight: 1.5 },
+  { id: 'f', prompt: 'fox', completion: ' owl', weight: 0.8 },
+  { id: 'g', prompt: 'three four five six', completion: ' seven eight nine ten .', weight: 1 },
+  { id: 'h', prompt: 'Question: what follows green?\nAnswer:', completion: ' blue', weight: 0.3 },
+];

@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SftRow } from '../../../src/core/types.js';
 import { readSafetensors } from '../../../src/engine/formats/safetensors.js';
 import { trainTinyLm } from '../../engine/tiny-lm.js';
 import { relativeError } from '../../helpers/relative-error.js';
-import { eventsNamed, parityRequired, pythonAvailable, report, runLaunched, runPython, runSidecar, type PythonRun } from './python-sidecar.js';
+import { eventsNamed, PARITY_ROWS, parityRequired, pythonAvailable, report, runLaunched, runPython, runSidecar, type PythonRun } from './python-sidecar.js';
 
 /*
  * The sharded configs, run for real on this machine's CPUs: python/accelerate/fsdp.yaml (PyTorch FSDP) and
@@ -18,17 +17,7 @@ import { eventsNamed, parityRequired, pythonAvailable, report, runLaunched, runP
  * lacks it. The first DeepSpeed run on a machine also builds DeepSpeed's CPU comm op (about 50 s, cached).
  */
 
-/** The parity test's rows: weights of Eq. 5 including 0, lengths that need padding. */
-const ROWS: SftRow[] = [
-  { id: 'a', prompt: 'one two', completion: ' three four five .', weight: 1 },
-  { id: 'b', prompt: 'red', completion: ' orange yellow', weight: 0.5 },
-  { id: 'c', prompt: 'cat dog', completion: ' cow pig hen fox owl bee .', weight: 0.25 },
-  { id: 'd', prompt: 'seven', completion: ' eight nine ten .', weight: 0 },
-  { id: 'e', prompt: 'blue indigo', completion: ' violet .', weight: 1.5 },
-  { id: 'f', prompt: 'fox', completion: ' owl', weight: 0.8 },
-  { id: 'g', prompt: 'three four five six', completion: ' seven eight nine ten .', weight: 1 },
-  { id: 'h', prompt: 'Question: what follows green?\nAnswer:', completion: ' blue', weight: 0.3 },
-];
+const ROWS = PARITY_ROWS;
 
 /** The gloo test's request: batches of 3 over 8 rows, so shares are uneven and the last step of an epoch is short. */
 const MODES = {
