@@ -113,8 +113,8 @@ export function addSumSquares(dst: Float32Array, src: Float32Array | null, size:
 }
 
 /** The global L2 norm of `grads[0, size)` (as {@link addSumSquares} sums). */
-export function gradNorm(grads: Float32Array, size = grads.length, kernels: Pick<Kernels, 'addSumSquares'> = { addSumSquares }): number {
-  return Math.sqrt(kernels.addSumSquares(grads, null, size));
+export function gradNorm(grads: Float32Array, size = grads.length): number {
+  return Math.sqrt(addSumSquares(grads, null, size));
 }
 
 /**
