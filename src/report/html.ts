@@ -6,7 +6,7 @@ import type { Figure } from './figures.js';
 import { fixed3, percent } from './format.js';
 import type { Table } from './table.js';
 import { METHOD_DESCRIPTIONS, reportTables } from './tables.js';
-import { escapeHtml } from './escape.js';
+import { documentHead, escapeHtml } from './escape.js';
 
 export { escapeHtml };
 
@@ -43,17 +43,8 @@ export function renderReportHtml(results: RunResults, figures: readonly Figure[]
   const [diagnostics, ...methodTables] = tables;
   const title = `w2s run report: ${results.suite}`;
   return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
     // Belt and braces for "no external requests": the browser refuses any load this page might attempt.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
+    ...documentHead(title, "default-src 'none'; style-src 'unsafe-inline'", STYLE),
     `<h1>${escapeHtml(title)}</h1>`,
     '<section id="conclusion"><h2>Conclusion</h2><ul>',
     ...conclusion(results).map((sentence) => `<li>${escapeHtml(sentence)}</li>`),

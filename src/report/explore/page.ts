@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { W2sError, EXIT_FAILURE } from '../../errors.js';
-import { escapeHtml } from '../escape.js';
+import { documentHead, escapeHtml } from '../escape.js';
 
 /** Where the bundle lies: beside the compiled module, or in dist/ when this module runs from the sources (tests). */
 const BUNDLE_CANDIDATES = [new URL('./explorer.js', import.meta.url), new URL('../../../dist/report/explore/explorer.js', import.meta.url)].map((u) => fileURLToPath(u));
@@ -76,17 +76,8 @@ svg text{font-size:10px;fill:#444}
 /** Everything before the embedded data: the data blocks follow, then {@link pageTail}. */
 export function pageHead(script: ExplorerScript, title: string): string {
   return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
     // Nothing may be loaded: only the inline style and exactly the inline script below run.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src ${script.hash}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(`w2s explore: ${title}`)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
+    ...documentHead(`w2s explore: ${title}`, `default-src 'none'; style-src 'unsafe-inline'; script-src ${script.hash}`, STYLE),
     `<header><h1>${escapeHtml(`w2s explore: ${title}`)}</h1><p id="source"></p></header>`,
     '<main>',
     '<p id="status">Loading the answers…</p>',
