@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
 import { byteLevelDecoder } from '../engine/tokenizers/byte-level-decode.js';
 import { badInput, W2sError, EXIT_FAILURE } from '../errors.js';
+import { orderFirstSampleAfterDecode } from './llamacpp-sample-order.js';
 import { firstStop } from './stops.js';
 import { localFailure, type Decoding, type Generation, type Generator, type GeneratorIdentity } from './types.js';
 
@@ -81,19 +82,27 @@ export class LlamaCppGenerator implements Generator {
     }
     const contextSize = options.contextSize ?? Math.min(model.trainContextSize, DEFAULT_MAX_CONTEXT);
     const kv = options.kvCache ?? 'F16';
+    let context: LlamaContext;
     try {
-      const context = await model.createContext({
+      context = await model.createContext({
         sequences: options.concurrency,
         contextSize,
         experimentalKvCacheKeyType: kv,
         experimentalKvCacheValueType: kv,
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
       });
-      return new LlamaCppGenerator(model, context, file);
     } catch (error) {
       await model.dispose();
       throw new W2sError(`llama.cpp cannot make a context of ${options.concurrency} x ${contextSize} tokens: ${error instanceof Error ? error.message : String(error)}`, { file }, EXIT_FAILURE);
     }
+    try {
+      orderFirstSampleAfterDecode(context);
+    } catch (error) {
+      await context.dispose();
+      await model.dispose();
+      throw error;
+    }
+    return new LlamaCppGenerator(model, context, file);
   }
 
   /** Token ids of a prompt as llama.cpp reads it: its tokenizer, with bos first when the model asks for it. */
