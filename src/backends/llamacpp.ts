@@ -118,12 +118,25 @@ export class LlamaCppGenerator implements Generator {
     return { ok: true, output: result.text, finishReason: result.finishReason, retries: [] };
   }
 
+  /**
+   * {@link generate} with the token ids llama.cpp wrote (all of them, also past a stop string), and whether it ended on
+   * an end-of-generation token: for comparing its choices with another engine's token by token.
+   */
+  async generateTokens(
+    prompt: string,
+    decoding: Decoding,
+  ): Promise<Extract<Generation, { ok: false }> | { ok: true; output: string; tokens: number[]; endedOnEos: boolean }> {
+    const result = await this.run(prompt, decoding);
+    if (!result.ok) return result;
+    return { ok: true, output: result.text, tokens: [...result.tokens], endedOnEos: result.endedOnEos };
+  }
+
   /** One generation on a free sequence: the text before any stop string, and why it ended. */
   private async run(
     prompt: string,
     decoding: Decoding,
     signal?: AbortSignal,
-  ): Promise<Extract<Generation, { ok: false }> | { ok: true; text: string; finishReason: 'stop' | 'length' }> {
+  ): Promise<Extract<Generation, { ok: false }> | { ok: true; text: string; finishReason: 'stop' | 'length'; tokens: Token[]; endedOnEos: boolean }> {
     const promptTokens = this.promptTokens(prompt);
     if (promptTokens.length >= this.contextSize) return localFailure('engine', `the prompt has ${promptTokens.length} tokens; the context holds ${this.contextSize}`);
     // Never past the context: llama.cpp would shift it, dropping the start of the prompt.
@@ -133,6 +146,7 @@ export class LlamaCppGenerator implements Generator {
     const tokens: Token[] = [];
     let text = '';
     let finishReason: 'stop' | 'length' = 'length';
+    let ended = false;
     try {
       if (limit > 0) {
         // node-llama-cpp truncates to the top 40 tokens and top_p 0.95 unless told otherwise; a request without top_p
@@ -145,7 +159,7 @@ export class LlamaCppGenerator implements Generator {
           minP: 0,
           seed: decoding.seed ?? 0,
         });
-        let ended = true;
+        ended = true;
         for await (const token of evaluation) {
           if (signal?.aborted) return localFailure('aborted', 'stopped');
           tokens.push(token);
@@ -165,7 +179,7 @@ export class LlamaCppGenerator implements Generator {
         // The evaluation ends by itself only on an end-of-generation token (not yielded).
         if (ended) finishReason = 'stop';
       }
-      return { ok: true, text, finishReason };
+      return { ok: true, text, finishReason, tokens, endedOnEos: ended };
     } catch (error) {
       return localFailure('engine', `llama.cpp failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {

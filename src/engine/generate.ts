@@ -210,6 +210,8 @@ export interface ScoredContinuation {
   tokenLogProbs: number[];
   /** Whether every continuation token is the model's greedy choice. */
   isGreedy: boolean;
+  /** How far each continuation token's logit lies below the largest one (0 for the greedy choice). */
+  greedyGaps: number[];
 }
 
 /**
@@ -243,7 +245,7 @@ export function scoreContinuations(
     model.forward(ws, idx.length, T, null);
     idx.forEach((item, b) => {
       const { context, continuation } = items[item]!;
-      const res: ScoredContinuation = { logLikelihood: 0, tokenLogProbs: [], isGreedy: true };
+      const res: ScoredContinuation = { logLikelihood: 0, tokenLogProbs: [], isGreedy: true, greedyGaps: [] };
       // The logits at position t predict token t + 1; rows are computed in chunks of the head's size.
       for (let j0 = 0; j0 < continuation.length; j0 += head.chunk) {
         const m = Math.min(head.chunk, continuation.length - j0);
@@ -261,6 +263,7 @@ export function scoreContinuations(
           for (let v = 0; v < V; v++) sum += Math.exp(head.logits[z + v]! - max);
           const lp = head.logits[z + target]! - max - Math.log(sum);
           res.tokenLogProbs.push(lp);
+          res.greedyGaps.push(max - head.logits[z + target]!);
           res.logLikelihood += lp;
           if (argmax(head.logits, z, V) !== target) res.isGreedy = false;
         }

@@ -10,6 +10,7 @@ import { Rng } from '../../src/core/rng.js';
 import { parseLlamaConfig } from '../../src/engine/config.js';
 import { saveCheckpoint } from '../../src/engine/formats/checkpoint.js';
 import { exportGguf } from '../../src/engine/formats/gguf-export.js';
+import { scoreContinuations } from '../../src/engine/generate.js';
 import { getKernels } from '../../src/engine/kernels/index.js';
 import { LlamaModel } from '../../src/engine/model.js';
 import { buildClosedVocabularyTokenizer } from '../../src/engine/tokenizers/closed-vocabulary.js';
@@ -214,22 +215,12 @@ const GAP_TOLERANCE = 0.1;
 /**
  * For each token of `output` written after `prompt`: how far the engine scores it below its best next token (0 when it
  * is the engine's greedy choice), and the same for end-of-sequence after the last token when the output ended before
- * `maxTokens`. One forward pass over prompt and output.
+ * `maxTokens`.
  */
 async function greedyGaps({ model, tokenizer }: LoadedModel, prompt: string, output: string, maxTokens: number): Promise<number[]> {
-  const [promptTokens] = await promptIds(tokenizer, [prompt]);
+  const [context] = await promptIds(tokenizer, [prompt]);
   const outputTokens = await tokenizer.encode(output);
   expect(await tokenizer.decode(outputTokens), 'the output re-encodes to the same tokens').toBe(output);
-  const sequence = [...promptTokens!, ...outputTokens];
-  const chosen = outputTokens.length < maxTokens ? [...outputTokens, tokenizer.eosId!] : outputTokens;
-  const V = model.config.vocab_size;
-  const ws = model.workspace(1, sequence.length);
-  ws.tokens.set(sequence);
-  model.forward(ws, 1, sequence.length, null);
-  const logits = new Float32Array(sequence.length * V);
-  model.logits(ws, logits);
-  return chosen.map((token, i) => {
-    const row = logits.subarray((promptTokens!.length - 1 + i) * V, (promptTokens!.length + i) * V);
-    return Math.max(...row) - row[token]!;
-  });
+  const continuation = outputTokens.length < maxTokens ? [...outputTokens, tokenizer.eosId!] : outputTokens;
+  return scoreContinuations(model, [{ context: context!, continuation }])[0]!.greedyGaps;
 }

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { generateTexts, loadModel } from '../../src/backends/builtin.js';
+import { generateTexts, loadModel, promptIds } from '../../src/backends/builtin.js';
 import { LlamaCppGenerator } from '../../src/backends/llamacpp.js';
 import type { Decoding } from '../../src/backends/types.js';
+import { CHECK_NEAR_TIE, largestGreedyGap } from '../../src/cli/actions/export.js';
 import { main } from '../../src/cli/main.js';
 import { Rng } from '../../src/core/rng.js';
+import { generate } from '../../src/engine/generate.js';
 import { LoraAdapter } from '../../src/engine/lora.js';
 import { gaussian } from '../../src/engine/params.js';
 import { saveAdapter } from '../../src/engine/formats/peft.js';
@@ -68,6 +70,22 @@ describe('w2s export gguf', () => {
     const out = join(dir, 'checked.gguf');
     expect(await main(['node', 'w2s', 'export', 'gguf', '--model', checkpoint, '--out', out, '--check'])).toBe(0);
     expect(stdout).toMatch(/^wrote .*checked\.gguf: .*\ncheck: llama\.cpp runs the file and writes what the built-in engine writes \(".+"\)\n$/);
+  });
+
+  it("--check's fallback scores the tokens llama.cpp chose with the engine: its own greedy path is within the near-tie bound, another path is not", async () => {
+    const { model, tokenizer } = loadModel({ checkpoint });
+    const [context] = await promptIds(tokenizer, ['one two']);
+    const [greedy] = generate(model, [context!], { maxNewTokens: 16 });
+    expect(greedy!.finishReason).toBe('eos');
+    const path = greedy!.tokens;
+    expect(largestGreedyGap(model, context!, path, true)).toBeLessThan(1e-4);
+    // Another word in the middle, or an end claimed too early: each scores far below the engine's choice.
+    const [other] = await tokenizer.encode(' cat');
+    expect(largestGreedyGap(model, context!, [path[0]!, other!, ...path.slice(2)], true)).toBeGreaterThan(CHECK_NEAR_TIE);
+    expect(largestGreedyGap(model, context!, path.slice(0, 2), true)).toBeGreaterThan(CHECK_NEAR_TIE);
+    // Cut at the token limit (no end of sequence to score), the greedy prefix is still within the bound.
+    expect(largestGreedyGap(model, context!, path.slice(0, 2), false)).toBeLessThan(1e-4);
+    expect(largestGreedyGap(model, [], path, true)).toBeNull();
   });
 
   it('merges a LoRA adapter into the weights: llama.cpp then answers as the engine does with the adapter attached', async () => {

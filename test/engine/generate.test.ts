@@ -117,7 +117,7 @@ describe('generation', () => {
     expect(none.tokens).toEqual([]);
   });
 
-  it('scores continuations as the sum of per-token log-probabilities of the full forward pass', () => {
+  it('scores continuations as the sum of per-token log-probabilities of the full forward pass, with each token\'s distance from the greedy choice', () => {
     const model = withLora(randomModel(config, 26));
     const items = [
       { context: [1, 2, 3], continuation: [4, 5] },
@@ -132,18 +132,22 @@ describe('generation', () => {
       let sum = 0;
       let greedy = true;
       const per: number[] = [];
+      const gaps: number[] = [];
       it.continuation.forEach((tok, j) => {
         const row = logits.subarray((it.context.length - 1 + j) * V, (it.context.length + j) * V);
         const max = Math.max(...row);
         const lse = max + Math.log(row.reduce((a, x) => a + Math.exp(x - max), 0));
         per.push(row[tok]! - lse);
         sum += row[tok]! - lse;
+        gaps.push(max - row[tok]!);
         if (row.indexOf(max) !== tok) greedy = false;
       });
       expect(got[i]!.tokenLogProbs.length).toBe(it.continuation.length);
       got[i]!.tokenLogProbs.forEach((lp, j) => expect(lp).toBeCloseTo(per[j]!, 5));
       expect(got[i]!.logLikelihood).toBeCloseTo(sum, 5);
       expect(got[i]!.isGreedy).toBe(greedy);
+      expect(got[i]!.greedyGaps.length).toBe(it.continuation.length);
+      got[i]!.greedyGaps.forEach((gap, j) => expect(gap).toBeCloseTo(gaps[j]!, 5));
     });
   });
 

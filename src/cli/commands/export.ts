@@ -13,7 +13,7 @@ export function registerExport(program: Command): void {
     .requiredOption('--out <file>', 'the .gguf file to write (replaced if it exists)')
     .option('--dtype <type>', 'f32 (exact) or f16 (half the size) for the weight matrices; norms stay f32', 'f32')
     .option('--name <text>', 'general.name in the file (default: w2s)')
-    .option('--check', `run the file in llama.cpp and compare its greedy text with the built-in engine's (needs ${NODE_LLAMA_CPP.name}: ${installCommand(NODE_LLAMA_CPP)})`)
+    .option('--check', `run the file in llama.cpp and compare its greedy text with the built-in engine's; texts that part only where two tokens score within rounding of each other pass (needs ${NODE_LLAMA_CPP.name}: ${installCommand(NODE_LLAMA_CPP)})`)
     .addHelpText(
       'after',
       '\nThe file uses llama.cpp\'s "llama" architecture and a byte-level BPE ("gpt2") tokenizer; other tokenizers are\n' +
