@@ -119,8 +119,8 @@ export class LlamaCppGenerator implements Generator {
   }
 
   /**
-   * {@link generate} with the token ids llama.cpp wrote (all of them, also past a stop string), and whether it ended on
-   * an end-of-generation token: for comparing its choices with another engine's token by token.
+   * {@link generate} with the token ids llama.cpp wrote (the last one may reach past a stop string the text is cut at),
+   * and whether it ended on an end-of-generation token: for comparing its choices with another engine's token by token.
    */
   async generateTokens(
     prompt: string,

@@ -71,7 +71,7 @@ async function check(file: string, model: string, adapter: string | undefined, d
   const message = `llama.cpp writes ${JSON.stringify(theirs.output)}, the built-in engine ${JSON.stringify(ours)}`;
   if (gap !== null && gap <= CHECK_NEAR_TIE) {
     process.stdout.write(
-      `check: llama.cpp runs the file; ${message}: they part where two tokens score within ${gap.toPrecision(2)} of each other, and every token llama.cpp chose is the engine's greedy choice up to ${CHECK_NEAR_TIE}\n`,
+      `check: llama.cpp runs the file; ${message}: they part at a near-tie, every token llama.cpp chose scoring within ${gap.toPrecision(2)} of the engine's best (allowed: ${CHECK_NEAR_TIE})\n`,
     );
     return;
   }
