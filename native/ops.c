@@ -1,5 +1,5 @@
 /*
- * Node-API entry points of the fused kernels (elementwise.c, attention.c, optim.c): argument order as in the Kernels
+ * Node-API entry points of the fused kernels (elementwise.c, attention.c, dropout.c, optim.c): argument order as in the Kernels
  * interface (src/engine/kernels/types.ts). Each checks that every index the kernel will touch lies inside its array
  * before any work is done.
  */
@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "attention.h"
+#include "dropout.h"
 #include "elementwise.h"
 #include "optim.h"
 
@@ -283,5 +284,49 @@ napi_value w2s_op_adamw_update(napi_env env, napi_callback_info info) {
     return NULL;
   }
   w2s_adamw_update(p + offset, g + offset, m + offset, v + offset, size, b1, b2, eps, shrink, step_size, bc2_sqrt);
+  return NULL;
+}
+
+/* dropoutMask(x, xd, mask, offset, n, seed, threshold, keep) */
+napi_value w2s_op_dropout_mask(napi_env env, napi_callback_info info) {
+  ARGS("dropoutMask", 8);
+  float *x, *xd;
+  uint8_t *mask;
+  size_t x_n, xd_n, mask_n;
+  int offset, n;
+  double seed, threshold, keep;
+  if (!w2s_arg_f32(&a, 0, "x", false, &x, &x_n) || !w2s_arg_f32(&a, 1, "xd", false, &xd, &xd_n) ||
+      !w2s_arg_u8(&a, 2, "mask", &mask, &mask_n) || !w2s_arg_index(&a, 3, "offset", &offset) ||
+      !w2s_arg_index(&a, 4, "n", &n) || !w2s_arg_number(&a, 5, "seed", &seed) ||
+      !w2s_arg_number(&a, 6, "threshold", &threshold) || !w2s_arg_number(&a, 7, "keep", &keep)) {
+    return NULL;
+  }
+  int64_t end = (int64_t)offset + n;
+  if (!w2s_need(&a, "x", x_n, end) || !w2s_need(&a, "xd", xd_n, end) || !w2s_need(&a, "mask", mask_n, end) ||
+      !w2s_require(&a, seed >= 0 && seed <= 4294967295.0 && seed == (double)(uint32_t)seed, "seed is a 32-bit unsigned integer")) {
+    return NULL;
+  }
+  w2s_dropout_mask(x + offset, xd + offset, mask + offset, n, (uint32_t)seed, threshold, keep);
+  return NULL;
+}
+
+/* dropoutApply(dst, src, mask, offset, n, keep, accumulate) */
+napi_value w2s_op_dropout_apply(napi_env env, napi_callback_info info) {
+  ARGS("dropoutApply", 7);
+  float *dst, *src;
+  uint8_t *mask;
+  size_t dst_n, src_n, mask_n;
+  int offset, n;
+  double keep;
+  bool accumulate;
+  if (!w2s_arg_f32(&a, 0, "dst", false, &dst, &dst_n) || !w2s_arg_f32(&a, 1, "src", false, &src, &src_n) ||
+      !w2s_arg_u8(&a, 2, "mask", &mask, &mask_n) || !w2s_arg_index(&a, 3, "offset", &offset) ||
+      !w2s_arg_index(&a, 4, "n", &n) || !w2s_arg_number(&a, 5, "keep", &keep) ||
+      !w2s_arg_bool(&a, 6, "accumulate", &accumulate)) {
+    return NULL;
+  }
+  int64_t end = (int64_t)offset + n;
+  if (!w2s_need(&a, "dst", dst_n, end) || !w2s_need(&a, "src", src_n, end) || !w2s_need(&a, "mask", mask_n, end)) return NULL;
+  w2s_dropout_apply(dst + offset, src + offset, mask + offset, n, keep, accumulate);
   return NULL;
 }

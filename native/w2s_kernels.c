@@ -200,6 +200,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attentionBackward", NULL, w2s_op_attention_backward, NULL, NULL, NULL, napi_default, NULL},
       {"adamwUpdate", NULL, w2s_op_adamw_update, NULL, NULL, NULL, napi_default, NULL},
       {"addSumSquares", NULL, w2s_op_add_sum_squares, NULL, NULL, NULL, napi_default, NULL},
+      {"dropoutMask", NULL, w2s_op_dropout_mask, NULL, NULL, NULL, napi_default, NULL},
+      {"dropoutApply", NULL, w2s_op_dropout_apply, NULL, NULL, NULL, napi_default, NULL},
       {"scanAnswerLines", NULL, w2s_op_scan_answer_lines, NULL, NULL, NULL, napi_default, NULL},
       {"ioStart", NULL, w2s_op_io_start, NULL, NULL, NULL, napi_default, NULL},
       {"ioSubmit", NULL, w2s_op_io_submit, NULL, NULL, NULL, napi_default, NULL},

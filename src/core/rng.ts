@@ -76,8 +76,13 @@ export class Rng {
 
   /** An independent generator derived from this seed and a label (e.g. a question id). */
   static derive(seed: number | string, label: string): Rng {
-    return new Rng(hashString(`${seed}\u0000${label}`));
+    return new Rng(derivedSeed(seed, label));
   }
+}
+
+/** The 32-bit seed of {@link Rng.derive}(seed, label): for code that runs the same stream elsewhere (native kernels). */
+export function derivedSeed(seed: number | string, label: string): number {
+  return hashString(`${seed}\u0000${label}`);
 }
 
 function rotl(x: number, k: number): number {

@@ -1,4 +1,4 @@
-import { Rng } from '../core/rng.js';
+import { derivedSeed, Rng } from '../core/rng.js';
 import { badInput } from '../errors.js';
 import type { LlamaConfig } from './config.js';
 import type { Kernels } from './kernels/types.js';
@@ -254,17 +254,11 @@ export function loraForward(
   let input = io.x;
   acts.dropped = dropout !== null && p > 0 && acts.mask !== null;
   if (dropout && acts.dropped) {
-    const mask = acts.mask!;
     const threshold = p * 4294967296;
     const keep = 1 / (1 - p);
     const perSeq = T * m.inF;
     for (let b = 0; b < B; b++) {
-      const rng = Rng.derive(dropout.seed, `${dropout.keys[b]}|${m.path}`);
-      for (let i = b * perSeq; i < (b + 1) * perSeq; i++) {
-        const k = rng.nextUint32() >= threshold ? 1 : 0;
-        mask[i] = k;
-        xd[i] = k ? io.x[i]! * keep : 0;
-      }
+      kern.dropoutMask(io.x, xd, acts.mask!, b * perSeq, perSeq, derivedSeed(dropout.seed, `${dropout.keys[b]}|${m.path}`), threshold, keep);
     }
     input = xd;
   }
@@ -300,8 +294,7 @@ export function loraBackward(
   kern.sgemm(false, false, N, r, m.outF, s, dout, io.outOff, io.ldOut, ad.params, m.b, r, 0, dlh, 0, r);
   let input = io.x;
   if (dropped) {
-    const mask = acts.mask!;
-    for (let i = 0; i < N * m.inF; i++) xd[i] = mask[i] ? io.x[i]! * keep : 0;
+    kern.dropoutApply(xd, io.x, acts.mask!, 0, N * m.inF, keep, false);
     input = xd;
   }
   kern.sgemm(true, false, r, m.inF, N, 1, dlh, 0, r, input, 0, m.inF, 1, grads, m.a, m.inF);
@@ -310,6 +303,5 @@ export function loraBackward(
     return;
   }
   kern.sgemm(false, false, N, m.inF, r, 1, dlh, 0, r, ad.params, m.a, m.inF, 0, xd, 0, m.inF);
-  const mask = acts.mask!;
-  for (let i = 0; i < N * m.inF; i++) if (mask[i]) dx[i] = dx[i]! + xd[i]! * keep;
+  kern.dropoutApply(dx, xd, acts.mask!, 0, N * m.inF, keep, true);
 }

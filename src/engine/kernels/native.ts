@@ -30,6 +30,8 @@ interface Addon {
   ): void;
   adamwUpdate: Kernels['adamwUpdate'];
   addSumSquares: Kernels['addSumSquares'];
+  dropoutMask: Kernels['dropoutMask'];
+  dropoutApply: Kernels['dropoutApply'];
 }
 
 /** The instruction sets native/gemm_kernels.c has sgemm kernels for. */
@@ -118,7 +120,7 @@ function tryLoad(path: string): NativeLoad {
   if (load.addon === null) return { kernels: null, reason: load.reason };
   const addon = load.addon as unknown as Addon;
   // An addon from an older build lacks some exports; it must be rebuilt rather than half used.
-  if (typeof addon.addSumSquares !== 'function' || typeof addon.setIsa !== 'function') return { kernels: null, reason: olderBuild(load.path) };
+  if (typeof addon.dropoutApply !== 'function' || typeof addon.setIsa !== 'function') return { kernels: null, reason: olderBuild(load.path) };
   return {
     kernels: {
       name: 'native',
@@ -144,6 +146,8 @@ function tryLoad(path: string): NativeLoad {
       },
       adamwUpdate: addon.adamwUpdate,
       addSumSquares: addon.addSumSquares,
+      dropoutMask: addon.dropoutMask,
+      dropoutApply: addon.dropoutApply,
     },
   };
 }

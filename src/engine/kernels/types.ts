@@ -73,6 +73,10 @@ export interface Kernels {
     kept: boolean,
     dprobs: Float32Array,
   ): void;
+  /** Inverted dropout of x[offset, offset + n) into xd, its keep-mask drawn from new Rng(seed). See engine/dropout.ts. */
+  dropoutMask(x: Float32Array, xd: Float32Array, mask: Uint8Array, offset: number, n: number, seed: number, threshold: number, keep: number): void;
+  /** A keep-mask applied again: dst = mask ? src * keep : 0, or dst += that. See engine/dropout.ts. */
+  dropoutApply(dst: Float32Array, src: Float32Array, mask: Uint8Array, offset: number, n: number, keep: number, accumulate: boolean): void;
   /** dst[0, size) += src (unless null); returns the sum of dst's squares. See addSumSquares in optim.ts. */
   addSumSquares(dst: Float32Array, src: Float32Array | null, size: number): number;
   /** One AdamW update of elements [offset, offset + size) of params, m and v from grads. See adamwUpdate in optim.ts. */

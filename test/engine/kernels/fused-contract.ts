@@ -231,6 +231,65 @@ export function fusedContract(kernels: Kernels, reference: Kernels): void {
       for (const i of [0, offset - 1, offset + size, n - 1]) expect(r.ours[0]![i]).toBe(init[0]![i]);
     });
 
+    it('dropoutMask: the same keep-mask and bits as the reference (the stream of new Rng(seed)), only inside [offset, offset + n)', () => {
+      const rng = new Rng('dropout-mask');
+      for (const [n, p] of [[0, 0.05], [1, 0.05], [9, 0.5], [1003, 0.05], [8192, 0.3]] as const) {
+        const offset = 3;
+        const total = offset + n + 4;
+        const x = randoms(rng, total, 2);
+        const seed = rng.nextUint32();
+        const keep = 1 / (1 - p);
+        const run = (k: Kernels): { xd: Float32Array; mask: Uint8Array } => {
+          const xd = new Float32Array(total).fill(SENTINEL);
+          const mask = new Uint8Array(total).fill(7);
+          k.dropoutMask(x, xd, mask, offset, n, seed, p * 4294967296, keep);
+          return { xd, mask };
+        };
+        const ours = run(kernels);
+        const ref = run(reference);
+        expect(ours.mask).toEqual(ref.mask);
+        expect(ours.xd).toEqual(ref.xd);
+        const draws = new Rng(seed);
+        let kept = 0;
+        for (let i = 0; i < total; i++) {
+          if (i < offset || i >= offset + n) {
+            expect([ours.xd[i], ours.mask[i]]).toEqual([SENTINEL, 7]);
+            continue;
+          }
+          const k = draws.nextUint32() >= p * 4294967296 ? 1 : 0;
+          expect(ours.mask[i]).toBe(k);
+          expect(ours.xd[i]).toBe(k ? Math.fround(x[i]! * keep) : 0);
+          kept += k;
+        }
+        if (n >= 1000) expect(Math.abs(kept / n - (1 - p))).toBeLessThan(0.03);
+      }
+    });
+
+    it('dropoutApply: the same bits as the reference, set or added where the mask keeps, only inside [offset, offset + n)', () => {
+      const rng = new Rng('dropout-apply');
+      for (const n of [0, 1, 7, 33, 1003]) {
+        const offset = 2;
+        const total = offset + n + 3;
+        const src = randoms(rng, total, 3);
+        const init = randoms(rng, total, 3);
+        const mask = Uint8Array.from({ length: total }, () => (rng.next() < 0.7 ? 1 : 0));
+        const keep = 1 / (1 - 0.3);
+        for (const accumulate of [false, true]) {
+          const [ours, ref] = [kernels, reference].map((k) => {
+            const dst = init.slice();
+            k.dropoutApply(dst, src, mask, offset, n, keep, accumulate);
+            return dst;
+          });
+          expect(ours).toEqual(ref);
+          for (let i = 0; i < total; i++) {
+            const inside = i >= offset && i < offset + n;
+            const expected = !inside ? init[i]! : accumulate ? (mask[i] ? Math.fround(init[i]! + src[i]! * keep) : init[i]!) : mask[i] ? Math.fround(src[i]! * keep) : 0;
+            expect(ours![i]).toBe(expected);
+          }
+        }
+      }
+    });
+
     it('addSumSquares: the same bits as the reference, added and summed, only inside the size', () => {
       const rng = new Rng('add-sum-squares');
       for (const size of [0, 1, 7, 8, 9, 1003]) {
