@@ -190,6 +190,11 @@ static const w2s_gemm_isa avx2_kernels = {W2S_ISA_AVX2, 6, 16, 256, 144, 2048, k
 
 W2S_VECTOR_LOOPS(avx512, W2S_TARGET_AVX512)
 
+/* A 512-bit sum folded to 256 bits, then the AVX2 reduction. */
+W2S_TARGET_AVX512 static float hsum_avx512(__m512 v) {
+  return hsum_avx2(_mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+}
+
 W2S_TARGET_AVX512 static void dot4_avx512(const float *restrict row, int64_t ld, const float *restrict x, int n,
                                           float *restrict out) {
   const float *r0 = row, *r1 = row + ld, *r2 = row + 2 * ld, *r3 = row + 3 * ld;
@@ -210,12 +215,7 @@ W2S_TARGET_AVX512 static void dot4_avx512(const float *restrict row, int64_t ld,
     s2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, r2 + i), xv, s2);
     s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, r3 + i), xv, s3);
   }
-  /* Each 512-bit sum folded to 256 bits, then the AVX2 reduction. */
-  __m256 h0 = _mm256_add_ps(_mm512_castps512_ps256(s0), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s0), 1)));
-  __m256 h1 = _mm256_add_ps(_mm512_castps512_ps256(s1), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s1), 1)));
-  __m256 h2 = _mm256_add_ps(_mm512_castps512_ps256(s2), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s2), 1)));
-  __m256 h3 = _mm256_add_ps(_mm512_castps512_ps256(s3), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s3), 1)));
-  out[0] = hsum_avx2(h0), out[1] = hsum_avx2(h1), out[2] = hsum_avx2(h2), out[3] = hsum_avx2(h3);
+  out[0] = hsum_avx512(s0), out[1] = hsum_avx512(s1), out[2] = hsum_avx512(s2), out[3] = hsum_avx512(s3);
 }
 
 #define AVX512_ROW(i)                                \

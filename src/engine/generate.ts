@@ -274,6 +274,21 @@ export function scoreContinuations(
   return results;
 }
 
+/**
+ * The most any token of `tokens` (a continuation of `context`, written by another engine), then end-of-sequence when
+ * that continuation ended on one, scores below this model's best next token: 0 when every one is its greedy choice.
+ * With several end-of-sequence ids, the one the model scores highest. Null when the model cannot score them (no
+ * context token, a token outside the vocabulary, or no end-of-sequence id to score).
+ */
+export function largestGreedyGap(model: LlamaModel, context: readonly number[], tokens: readonly number[], endedOnEos: boolean): number | null {
+  if (context.length === 0 || tokens.some((t) => t < 0 || t >= model.config.vocab_size)) return null;
+  const ends = endedOnEos ? eosTokenIds(model.config) : [null];
+  if (ends.length === 0) return null;
+  const scored = scoreContinuations(model, ends.map((end) => ({ context, continuation: end === null ? tokens : [...tokens, end] })));
+  const worst = (gaps: number[]): number => gaps.reduce((a, b) => Math.max(a, b), 0);
+  return Math.min(...scored.map((s) => worst(s.greedyGaps)));
+}
+
 function total(it: { context: readonly number[]; continuation: readonly number[] }): number {
   return it.context.length + it.continuation.length;
 }

@@ -6,10 +6,10 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { generateTexts, loadModel, promptIds } from '../../src/backends/builtin.js';
 import { LlamaCppGenerator } from '../../src/backends/llamacpp.js';
 import type { Decoding } from '../../src/backends/types.js';
-import { CHECK_NEAR_TIE, largestGreedyGap } from '../../src/cli/actions/export.js';
+import { CHECK_NEAR_TIE } from '../../src/cli/actions/export.js';
 import { main } from '../../src/cli/main.js';
 import { Rng } from '../../src/core/rng.js';
-import { generate } from '../../src/engine/generate.js';
+import { generate, largestGreedyGap } from '../../src/engine/generate.js';
 import { LoraAdapter } from '../../src/engine/lora.js';
 import { gaussian } from '../../src/engine/params.js';
 import { saveAdapter } from '../../src/engine/formats/peft.js';

@@ -2,10 +2,8 @@
 import { z } from 'zod';
 import { generateTexts, loadModel } from '../../backends/builtin.js';
 import type { Decoding } from '../../backends/types.js';
-import { eosTokenIds } from '../../engine/config.js';
 import { exportGguf } from '../../engine/formats/gguf-export.js';
-import { scoreContinuations } from '../../engine/generate.js';
-import type { LlamaModel } from '../../engine/model.js';
+import { largestGreedyGap } from '../../engine/generate.js';
 import { EXIT_FAILURE, W2sError } from '../../errors.js';
 import { loadOptional, NODE_LLAMA_CPP } from '../../optional.js';
 import { parseFlags } from '../flags.js';
@@ -78,19 +76,4 @@ async function check(file: string, model: string, adapter: string | undefined, d
   const detail = gap === null ? '' : ` (a token llama.cpp chose scores ${gap.toPrecision(3)} below the engine's best)`;
   if (dtype === 'f16') process.stderr.write(`warning: check: ${message}${detail} (f16 weights round some choices)\n`);
   else throw new W2sError(`check failed: ${message}${detail}`, { file }, EXIT_FAILURE);
-}
-
-/**
- * The most any of llama.cpp's tokens (after the prompt `context`, then end-of-sequence when it ended on one) scores
- * below the engine's best next token; null when the engine cannot score them (no prompt token, or no end-of-sequence
- * token to score).
- */
-export function largestGreedyGap(model: LlamaModel, context: number[], tokens: number[], endedOnEos: boolean): number | null {
-  if (context.length === 0 || tokens.some((t) => t < 0 || t >= model.config.vocab_size)) return null;
-  const ends = endedOnEos ? eosTokenIds(model.config) : [null];
-  if (ends.length === 0) return null;
-  // With several end-of-sequence tokens, the one the engine scores highest.
-  const scored = scoreContinuations(model, ends.map((end) => ({ context, continuation: end === null ? tokens : [...tokens, end] })));
-  const worst = (gaps: number[]): number => gaps.reduce((a, b) => Math.max(a, b), 0);
-  return Math.min(...scored.map((s) => worst(s.greedyGaps)));
 }
