@@ -173,9 +173,20 @@ def train(request: TrainRequest, request_file: str) -> None:
     if float(accelerator.reduce(bad, reduction="sum").item()) > 0:
         raise Diverged(steps, "the updated weights are not finite")
     _save(accelerator, model, tokenizer, request, adapter_names)
+    _leave_process_group()
     if main:
         emit({"event": "done", "out": request.out, "steps": steps, "first_loss": losses[0], "last_loss": losses[-1],
               "seconds": time.time() - started})
+
+
+def _leave_process_group() -> None:
+    """Every process of a finished run leaves the process group, as PyTorch asks of a normal exit, so that no collective
+    is pending when the process ends (__main__.py). Only on success: on an error the other processes may be inside a
+    collective, and leaving could wait for them forever."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def _micro_batch(chosen: List[Example], denominator: int, pad: int, device: torch.device, empty: bool):
