@@ -50,6 +50,39 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
+  /**
+   * Fills `out` with uniform integers in [0, n): the same numbers, in the same order, as `out.length` calls of
+   * {@link int}, with the state in locals for the length of the loop (a bootstrap draws millions).
+   */
+  ints(n: number, out: Int32Array): void {
+    if (!Number.isInteger(n) || n <= 0 || n > 0x7fffffff) throw new RangeError(`Rng.ints: n must be a positive 32-bit integer, got ${n}`);
+    let { s0, s1, s2, s3 } = this;
+    for (let i = 0; i < out.length; i++) {
+      // Two nextUint32 steps, then next()'s 53-bit float, inlined.
+      const hi = (Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0) >>> 5;
+      let t = (s1 << 9) >>> 0;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      const lo = (Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0) >>> 6;
+      t = (s1 << 9) >>> 0;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      out[i] = Math.floor(((hi * 67108864 + lo) / 9007199254740992) * n);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   /** A new array with the items in a uniformly random order (Fisher-Yates). */
   shuffle<T>(items: readonly T[]): T[] {
     const out = items.slice();

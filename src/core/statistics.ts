@@ -37,11 +37,13 @@ export function bootstrapMean(scores: readonly (readonly number[])[], rng: Rng, 
   if (n === 0 || scores.some((s) => s.length !== n)) throw new RangeError('bootstrapMean: every seed needs the same, non-zero number of questions');
   const value = mean(scores.map((s) => mean(s)));
   const samples = new Float64Array(replicates);
+  const picks = new Int32Array(n);
   for (let r = 0; r < replicates; r++) {
     let total = 0;
     for (let s = 0; s < seeds; s++) {
       const row = scores[seeds > 1 ? rng.int(seeds) : s] as readonly number[];
-      for (let i = 0; i < n; i++) total += row[rng.int(n)] as number;
+      rng.ints(n, picks);
+      for (let i = 0; i < n; i++) total += row[picks[i]!] as number;
     }
     samples[r] = total / (seeds * n);
   }

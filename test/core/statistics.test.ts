@@ -30,6 +30,24 @@ describe('the bootstrap over seeds x test questions, and Holm', () => {
     expect(e.p).toBe(1);
   });
 
+  it('resamples exactly as drawing each question with Rng.int does (the intervals of earlier runs are reproduced)', () => {
+    const source = new Rng(11);
+    const scores = [0, 1, 2].map(() => Array.from({ length: 97 }, () => source.int(3) - 1));
+    const rng = new Rng(5);
+    const samples: number[] = [];
+    for (let r = 0; r < 300; r++) {
+      let total = 0;
+      for (let s = 0; s < 3; s++) {
+        const row = scores[rng.int(3)]!;
+        for (let i = 0; i < 97; i++) total += row[rng.int(97)]!;
+      }
+      samples.push(total / (3 * 97));
+    }
+    samples.sort((a, b) => a - b);
+    const e = bootstrapMean(scores, new Rng(5), 300);
+    expect(e.ci).toEqual([samples[Math.round(0.025 * 299)], samples[Math.round(0.975 * 299)]]);
+  });
+
   it('widens the interval when seeds disagree (their variance counts), and is reproducible from its seed', () => {
     const agree = [[...Array(40).fill(1), ...Array(60).fill(0)], [...Array(40).fill(1), ...Array(60).fill(0)]];
     const disagree = [[...Array(10).fill(1), ...Array(90).fill(0)], [...Array(70).fill(1), ...Array(30).fill(0)]];
