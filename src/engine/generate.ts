@@ -140,14 +140,22 @@ export function generate(model: LlamaModel, prompts: readonly (readonly number[]
   if ((options.temperature ?? 0) < 0) throw badInput('must be >= 0', { field: 'temperature' });
   if (options.stopStrings?.length && !options.decode) throw badInput('stop strings need a decode function', { field: 'stopStrings' });
   const batchSize = options.batchSize ?? 16;
+  let longest = 0;
+  for (const p of prompts) longest = Math.max(longest, p.length);
+  // One inference state serves every batch of its size: a step writes the cache rows it then reads, so nothing of an
+  // earlier batch is seen, and the cache is allocated (and zeroed) once instead of once per batch.
+  let state: InferenceState | null = null;
   const out: Generation[] = [];
   for (let start = 0; start < prompts.length; start += batchSize) {
-    out.push(...generateBatch(model, prompts.slice(start, start + batchSize), start, options));
+    const batch = prompts.slice(start, start + batchSize);
+    if (state === null || state.B !== batch.length) state = new InferenceState(model, batch.length, longest, longest + options.maxNewTokens);
+    state.past = 0;
+    out.push(...generateBatch(model, batch, start, options, state));
   }
   return out;
 }
 
-function generateBatch(model: LlamaModel, prompts: readonly (readonly number[])[], first: number, o: GenerateOptions): Generation[] {
+function generateBatch(model: LlamaModel, prompts: readonly (readonly number[])[], first: number, o: GenerateOptions, s: InferenceState): Generation[] {
   const B = prompts.length;
   const V = model.config.vocab_size;
   const eos = new Set(o.eosTokenIds ?? eosTokenIds(model.config));
@@ -156,7 +164,6 @@ function generateBatch(model: LlamaModel, prompts: readonly (readonly number[])[
   const greedy = !(o.temperature && o.temperature > 0);
   let T0 = 0;
   for (const p of prompts) T0 = Math.max(T0, p.length);
-  const s = new InferenceState(model, B, T0, T0 + o.maxNewTokens);
   for (let b = 0; b < B; b++) {
     const p = prompts[b]!;
     const pad = T0 - p.length;

@@ -82,20 +82,27 @@ export class InferenceState {
 /**
  * Runs Tq new tokens per sequence (state.tokens, (B, Tq)) through the model, appending their keys and values to the
  * cache, and leaves the logits of each sequence's last new token in state.logits (B, V).
+ *
+ * Only those last tokens' logits are read, so the last layer works on them alone once its keys and values are cached:
+ * its attention, output projection and MLP run on B rows instead of B * Tq (a prompt's pass saves most of a layer).
+ * Each row's arithmetic is the same either way.
  */
 export function step(model: LlamaModel, s: InferenceState, Tq: number): void {
   const c = model.config;
   const { C, I, V, hd, Hq, Hkv, Dq, Dkv, W } = modelDims(c);
   const B = s.B;
-  const N = B * Tq;
+  const layers = c.num_hidden_layers;
   const k = model.kernels;
   const P = model.params;
   const rope = model.ensurePositions(s.past + Tq);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < Tq; i++) s.positions[b * Tq + i] = Math.max(0, s.past + i - s.padLeft[b]!);
   }
+  // Rows of the residual stream (and of every activation) in the layer being run: B * Tq, or B in a pruned last layer.
+  let N = B * Tq;
+  let pruned = false;
   embeddingForward(s.x, s.tokens, P, model.layout.embed, N, C);
-  for (let l = 0; l < c.num_hidden_layers; l++) {
+  for (let l = 0; l < layers; l++) {
     const off = model.layout.layers[l]!;
     k.rmsnormForward(s.ln, s.rstd, s.x, P, off.ln1, N, C, c.rms_norm_eps);
     k.sgemm(false, true, N, W, C, 1, s.ln, 0, C, P, off.qkv, C, 0, s.qkv, 0, W);
@@ -107,16 +114,27 @@ export function step(model: LlamaModel, s: InferenceState, Tq: number): void {
       for (let i = 0; i < Tq; i++) {
         const src = (b * Tq + i) * W;
         const dst = (b * s.cap + s.past + i) * Dkv;
-        for (let d = 0; d < Dkv; d++) {
-          kc[dst + d] = s.qkv[src + Dq + d]!;
-          vc[dst + d] = s.qkv[src + Dq + Dkv + d]!;
-        }
+        kc.set(s.qkv.subarray(src + Dq, src + Dq + Dkv), dst);
+        vc.set(s.qkv.subarray(src + Dq + Dkv, src + Dq + 2 * Dkv), dst);
       }
     }
     const view = s.views[l]!;
     view.Tq = Tq;
     view.past = s.past;
     view.padLeft = s.padLeft;
+    if (l === layers - 1 && Tq > 1) {
+      // From here on only each sequence's last position: its query and residual row move to row b (rows only move
+      // down, so none is overwritten before it is read), and it attends to the whole cache as a one-token step would.
+      for (let b = 0; b < B; b++) {
+        const row = b * Tq + Tq - 1;
+        s.qkv.copyWithin(b * W, row * W, row * W + Dq);
+        s.x.copyWithin(b * C, row * C, row * C + C);
+      }
+      view.Tq = 1;
+      view.past = s.past + Tq - 1;
+      N = B;
+      pruned = true;
+    }
     k.attentionForward(s.att, view, null, s.scores, false);
     // The residual stream is updated in place: x += att @ Wo^T, then x += h @ Wdown^T.
     k.sgemm(false, true, N, C, Dq, 1, s.att, 0, Dq, P, off.o, Dq, 1, s.x, 0, C);
@@ -129,9 +147,11 @@ export function step(model: LlamaModel, s: InferenceState, Tq: number): void {
     lora(model, s, l, N, 'mlp-out');
   }
   s.past += Tq;
+  // Each sequence's last row: row b after a pruned last layer, else row b * Tq + Tq - 1.
+  const last = pruned ? 1 : Tq;
   for (let b = 0; b < B; b++) {
-    const src = (b * Tq + Tq - 1) * C;
-    for (let d = 0; d < C; d++) s.ln[b * C + d] = s.x[src + d]!;
+    const src = (b * last + last - 1) * C;
+    s.ln.set(s.x.subarray(src, src + C), b * C);
   }
   k.rmsnormForward(s.last, s.lastRstd, s.ln, P, model.layout.normF, B, C, c.rms_norm_eps);
   k.sgemm(false, true, B, V, C, 1, s.last, 0, C, P, model.layout.lmHead, C, 0, s.logits, 0, V);

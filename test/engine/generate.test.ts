@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { W2sError } from '../../src/errors.js';
 import { generate, scoreContinuations } from '../../src/engine/generate.js';
+import { InferenceState, step } from '../../src/engine/kv-cache.js';
 import { loadNativeKernels } from '../../src/engine/kernels/native.js';
 import { portableKernels } from '../../src/engine/kernels/portable.js';
 import type { Kernels } from '../../src/engine/kernels/types.js';
@@ -59,13 +60,37 @@ describe('generation', () => {
     it(`greedy with the KV cache, batched and left-padded, equals recomputing the full forward (${label})`, () => {
       const model = make();
       const ps = prompts(V, 1);
+      const want = ps.map((p) => greedyReference(model, p, 12));
+      // Batches of 2 share one cache (prompts of 5 and 1 tokens, then 40 and 3): the second batch sees nothing of the first.
+      for (const batchSize of [4, 2]) {
+        const got = generate(model, ps, { maxNewTokens: 12, eosTokenIds: [], batchSize });
+        ps.forEach((p, i) => {
+          expect(got[i]!.tokens, `batches of ${batchSize}, prompt ${i}`).toEqual(want[i]);
+          expect(got[i]!.finishReason).toBe('length');
+        });
+      }
       const got = generate(model, ps, { maxNewTokens: 12, eosTokenIds: [], batchSize: 4 });
-      ps.forEach((p, i) => {
-        expect(got[i]!.tokens).toEqual(greedyReference(model, p, 12));
-        expect(got[i]!.finishReason).toBe('length');
-      });
       // Not a constant sequence: the check would be vacuous if every step produced the same token.
       expect(new Set(got.flatMap((g) => g.tokens)).size).toBeGreaterThan(3);
+    });
+  }
+
+  for (const k of IMPLEMENTATIONS) {
+    it(`gives each prompt's next-token logits as the full forward does, though its last layer runs on the last positions only (${k.name} kernels)`, () => {
+      const model = withLora(randomModel(config, 23, k));
+      const ps = prompts(V, 2);
+      const T0 = Math.max(...ps.map((p) => p.length));
+      const s = new InferenceState(model, ps.length, T0, T0 + 1);
+      ps.forEach((p, b) => {
+        s.padLeft[b] = T0 - p.length;
+        for (let t = 0; t < T0; t++) s.tokens[b * T0 + t] = t < T0 - p.length ? 0 : p[t - (T0 - p.length)]!;
+      });
+      step(model, s, T0);
+      ps.forEach((p, b) => {
+        const want = fullLogits(model, p).subarray((p.length - 1) * V);
+        const got = s.logits.subarray(b * V, b * V + V);
+        for (let v = 0; v < V; v++) expect(Math.abs(got[v]! - want[v]!), `prompt ${b}, token ${v}`).toBeLessThan(2e-5);
+      });
     });
   }
 
