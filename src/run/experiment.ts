@@ -20,6 +20,7 @@ import { lazyModel, type RunEngine } from './engines/types.js';
 import { StageStore } from './stage-store.js';
 import { answerTest, labelQuestions, originalPrompts, scoreTestOutputs, type TestOutcome } from './weak-labels.js';
 import { aggregate, correctComparisons, type CellOutcome, type StrongOutcome } from './aggregate.js';
+import { CellProgress } from './cell-progress.js';
 
 /** What the experiment tells its caller as it goes (progress bars, logs). */
 export interface ExperimentEvents {
@@ -46,8 +47,11 @@ function recipeSteps(rows: number, recipe: Pick<SftRecipe, 'batchSize' | 'epochs
   return Math.ceil(recipe.epochs * Math.ceil(rows / recipe.batchSize));
 }
 
-/** Run the whole experiment into `runDir` (resuming what is recorded there) and return its results. */
-export async function runExperiment(runDir: string, config: RunConfig, events: ExperimentEvents = SILENT): Promise<RunResults> {
+/**
+ * Run the whole experiment into `runDir` (resuming what is recorded there) and return its results. `given`: an engine
+ * to run on instead of the config's (the caller closes it); the config's is created and closed here.
+ */
+export async function runExperiment(runDir: string, config: RunConfig, events: ExperimentEvents = SILENT, given?: RunEngine): Promise<RunResults> {
   const timing: Record<string, number> = {};
   const addTime = (stage: string, seconds: number): void => {
     timing[stage] = (timing[stage] ?? 0) + seconds;
@@ -64,18 +68,43 @@ export async function runExperiment(runDir: string, config: RunConfig, events: E
   const store = new StageStore(join(runDir, 'stages'));
   const seeds = runSeeds(config);
   const tasks: Record<string, TaskResults> = {};
-  const engine = await createRunEngine(config);
+  const engine = given ?? (await createRunEngine(config));
   try {
-    for (const name of setup.taskNames) {
-      const plan = await setup.plan(name);
-      const outcomes: CellOutcome[] = [];
-      for (const seed of seeds) {
-        outcomes.push(await runCell({ runDir, config, plan, seed, store, events, timed, addTime, engine }));
+    // Cells run in order, each one's weak stages after the previous one's. An engine that pipelines cells starts the
+    // next cell's weak stages while this cell's strong jobs run (they queue behind earlier cells' in its pool), so
+    // the cores never wait for a stage; the first failure stops the loop, and nothing is left running on return.
+    const progress = new CellProgress(events);
+    const inFlight: Promise<unknown>[] = [];
+    const results: Promise<[string, TaskResults]>[] = [];
+    const failures: unknown[] = [];
+    try {
+      for (const name of setup.taskNames) {
+        const plan = await setup.plan(name);
+        const cells: Promise<CellOutcome>[] = [];
+        for (const seed of seeds) {
+          if (failures.length > 0) throw failures[0];
+          const shown = progress.open();
+          const c: CellContext = { runDir, config, plan, seed, store, events: shown.events, timed, addTime, engine };
+          const weak = weakPhase(c);
+          const cell = weak.then((w) => strongPhase(c, w));
+          cell.then(shown.finish, (error: unknown) => {
+            shown.finish();
+            failures.push(error);
+          });
+          inFlight.push(cell);
+          cells.push(cell);
+          await (engine.pipelinesCells ? weak : cell).catch(() => undefined);
+        }
+        const task = Promise.all(cells).then((outcomes): [string, TaskResults] => [plan.key, aggregate(plan.key, outcomes, config.methods, plan.kind, plan.splits.test.length)]);
+        task.catch(() => undefined);
+        results.push(task);
       }
-      tasks[plan.key] = aggregate(plan.key, outcomes, config.methods, plan.kind, plan.splits.test.length);
+      for (const [key, result] of await Promise.all(results)) tasks[key] = result;
+    } finally {
+      await Promise.allSettled([...inFlight, ...results]);
     }
   } finally {
-    await engine.close();
+    if (!given) await engine.close();
   }
   correctComparisons(tasks, seeds.length);
   return { version: 2, suite: setup.label, seeds, budget: config.budget, bootstrap_replicates: BOOTSTRAP_REPLICATES, tasks, timing };
@@ -93,12 +122,29 @@ interface CellContext {
   engine: RunEngine;
 }
 
-async function runCell(c: CellContext): Promise<CellOutcome> {
+/** What a cell's weak stages hand its strong ones. */
+interface WeakPhase {
+  weakTest: TestOutcome;
+  answers: ReturnType<typeof readAnswerRecords>;
+  originals: Awaited<ReturnType<typeof originalPrompts>>;
+  selection: ReturnType<typeof selectRows>;
+}
+
+/** A cell's names: its stage-store prefix, its folders (models/, labels/) and its label in progress lines. */
+function cellNames(c: CellContext): { cell: string; where: (kind: string) => string; label: string } {
+  const { plan, seed } = c;
+  return {
+    cell: `${plan.name}/seed-${seed}`,
+    where: (kind) => join(c.runDir, kind, plan.name, `seed-${seed}`),
+    label: `${plan.name} (seed ${seed})`,
+  };
+}
+
+/** Steps 1-3 of a cell: the weak supervisor, its labels and the selection of every method's SFT rows. */
+async function weakPhase(c: CellContext): Promise<WeakPhase> {
   const { plan, seed, store, config } = c;
   const { task, splits } = plan;
-  const cell = `${plan.name}/seed-${seed}`;
-  const where = (kind: string): string => join(c.runDir, kind, plan.name, `seed-${seed}`);
-  const label = `${plan.name} (seed ${seed})`;
+  const { cell, where, label } = cellNames(c);
   // The test's questions are asked with their original prompts, the same for the weak model and every strong one.
   const originals = await originalPrompts(task, splits.test);
 
@@ -112,7 +158,7 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
     }),
   );
   // 2. Weak labels on val, N variations per question. The weak model is opened only when a stage needs it (a resumed
-  // run may have recorded both) and closed before the strong models train.
+  // run may have recorded both) and closed once they are done.
   const answersFile = join(where('labels'), 'answers.jsonl');
   const weakModel = lazyModel(c.engine, weak.value);
   let weakTest: TestOutcome;
@@ -142,10 +188,20 @@ async function runCell(c: CellContext): Promise<CellOutcome> {
 
   // 3. Reliability and selection: one SFT set per method.
   const selection: SelectionOptions = { temperature: config.temperature, tauPercentile: config.tau_percentile, seed, completion: config.completion };
-  const { summaries, plan: selectionPlan, rows } = selectRows(answers, config.methods, selection, (answer, row) => task.renderAnswer(answer, row));
+  const selected = selectRows(answers, config.methods, selection, (answer, row) => task.renderAnswer(answer, row));
   // The weak labels question by question, with the threshold to move (report.html links to the page).
   writeExplorePage(join(c.runDir, runExplorePage(plan.key, seed)), answers, selection, `${plan.key}, seed ${seed}`, answersFile);
 
+  return { weakTest, answers, originals, selection: selected };
+}
+
+/** Step 4 of a cell: a strong model per method, trained and evaluated on test. */
+async function strongPhase(c: CellContext, weak: WeakPhase): Promise<CellOutcome> {
+  const { plan, seed, store, config } = c;
+  const { task, splits } = plan;
+  const { cell, where, label } = cellNames(c);
+  const { weakTest, answers, originals } = weak;
+  const { summaries, plan: selectionPlan, rows } = weak.selection;
   // 4. Strong models, one per method, trained side by side in the job pool and evaluated on test. With a matched
   // budget every method trains as many optimizer steps as naive does at the recipe's epochs (docs/method.md).
   const naiveSteps = recipeSteps(selectionPlan.counts.naiveRows, plan.strong.recipe);

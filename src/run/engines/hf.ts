@@ -39,6 +39,7 @@ export function hfRunEngine(settings: HfRunSettings): RunEngine {
     name: 'hf',
     trainer,
     open,
+    pipelinesCells: false,
     strongJob: async (job, onStep) => {
       const slots = await jobSlots();
       const steps = onStep && slots.size === 1 ? { onStep: (p: { step: number; totalSteps: number }) => onStep(p.step, p.totalSteps) } : {};

@@ -44,6 +44,12 @@ export interface RunEngine {
    * of the training's steps where jobs run one at a time (long trainings on GPUs), and never where they share a line.
    */
   strongJob(job: StrongJob, onStep?: OnStep): Promise<StrongJobResult>;
+  /**
+   * Whether a cell's weak stages may run while earlier cells' strong jobs still do: the built-in engine's threads share
+   * the cores, so the cores never wait for a stage; never with the sidecar, where on a GPU two models would share one
+   * device's memory.
+   */
+  readonly pipelinesCells: boolean;
   close(): Promise<void>;
 }
 
