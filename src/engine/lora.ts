@@ -270,7 +270,8 @@ export function loraForward(
 
 /**
  * Backward pass of {@link loraForward}. `dout` holds d(loss)/d(out) in the same columns the forward wrote; adds the
- * input gradient into dx (N, inF) and the A/B gradients into `grads` (laid out like the adapter's params).
+ * input gradient into dx (N, inF), unless dx is null, and the A/B gradients into `grads` (laid out like the adapter's
+ * params).
  * dB = s dout^T lh; dlh = s dout B; dA = dlh^T x_d; dx += mask * (dlh A) / (1 - p).
  */
 export function loraBackward(
@@ -279,7 +280,7 @@ export function loraBackward(
   m: LoraModule,
   io: LoraIo,
   dout: Float32Array,
-  dx: Float32Array,
+  dx: Float32Array | null,
   acts: LoraActs,
   grads: Float32Array,
   N: number,
@@ -298,6 +299,7 @@ export function loraBackward(
     input = xd;
   }
   kern.sgemm(true, false, r, m.inF, N, 1, dlh, 0, r, input, 0, m.inF, 1, grads, m.a, m.inF);
+  if (!dx) return;
   if (!dropped) {
     kern.sgemm(false, false, N, m.inF, r, 1, dlh, 0, r, ad.params, m.a, m.inF, 1, dx, 0, m.inF);
     return;

@@ -177,11 +177,13 @@ export class LlamaModel {
       this.loraBackward(ws, L, l, N, grads, 'attn-out');
       k.attentionBackward(bb.dqkv, bb.datt, L.att, L.attn, L.lse, L.probs ?? bb.probs, L.probs !== null, bb.dprobs);
       k.ropeBackward(bb.dqkv, W, 0, Hq + Hkv, hd, ws.positions, N, this.rope);
+      // The first layer's input gradient reaches only the embedding: with the base frozen (LoRA) nobody reads it.
+      const inputGrad = l > 0 || G !== null;
       // dln (N, C) = dqkv (N, W) @ [Wq; Wk; Wv] (W, C); dWqkv (W, C) += dqkv^T @ ln1
-      k.sgemm(false, false, N, C, W, 1, bb.dqkv, 0, W, P, off.qkv, C, 0, bb.dln, 0, C);
+      if (inputGrad) k.sgemm(false, false, N, C, W, 1, bb.dqkv, 0, W, P, off.qkv, C, 0, bb.dln, 0, C);
       if (G) k.sgemm(true, false, W, C, N, 1, bb.dqkv, 0, W, L.ln1, 0, C, 1, G, off.qkv, C);
-      this.loraBackward(ws, L, l, N, grads, 'attn-in');
-      k.rmsnormBackward(dres, G, bb.dln, L.resid, P, off.ln1, L.rstd1, N, C);
+      this.loraBackward(ws, L, l, N, grads, 'attn-in', inputGrad);
+      if (inputGrad) k.rmsnormBackward(dres, G, bb.dln, L.resid, P, off.ln1, L.rstd1, N, C);
     }
     if (G) embeddingBackward(G, this.layout.embed, dres, ws.tokens, N, C);
   }
@@ -209,7 +211,8 @@ export class LlamaModel {
     }
   }
 
-  private loraBackward(ws: Workspace, L: LayerActs, l: number, N: number, grads: Gradients, site: LoraSite): void {
+  /** `inputGrad` false: only the adapter's own gradients, not the one of its input (nobody reads it). */
+  private loraBackward(ws: Workspace, L: LayerActs, l: number, N: number, grads: Gradients, site: LoraSite, inputGrad = true): void {
     const ad = this.adapter;
     if (!ad) return;
     if (!grads.lora) throw new Error('LoRA gradients requested without a buffer');
@@ -220,7 +223,7 @@ export class LlamaModel {
       if (siteOf(m) !== site) continue;
       const io = this.loraIo(ws, L, l, m);
       const { dout, dx } = this.loraGrads(ws, m);
-      loraBackward(this.kernels, ad, m, io, dout, dx, L.lora[i]!, grads.lora, N, bb.dlh, ws.loraXd);
+      loraBackward(this.kernels, ad, m, io, dout, inputGrad ? dx : null, L.lora[i]!, grads.lora, N, bb.dlh, ws.loraXd);
     }
   }
 
