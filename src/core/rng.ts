@@ -58,7 +58,8 @@ export class Rng {
     if (!Number.isInteger(n) || n <= 0 || n > 0x7fffffff) throw new RangeError(`Rng.ints: n must be a positive 32-bit integer, got ${n}`);
     let { s0, s1, s2, s3 } = this;
     for (let i = 0; i < out.length; i++) {
-      // Two nextUint32 steps, then next()'s 53-bit float, inlined.
+      // Two nextUint32 steps, then next()'s 53-bit float, inlined and written out twice (a loop over the two ran 2.4x
+      // slower in V8).
       const hi = (Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0) >>> 5;
       let t = (s1 << 9) >>> 0;
       s2 ^= s0;
