@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "answer_scan.h"
+#include "byte_rows.h"
 #include "gemm.h"
 #include "gemm_kernels.h"
 #include "napi_args.h"
@@ -203,6 +204,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"dropoutMask", NULL, w2s_op_dropout_mask, NULL, NULL, NULL, napi_default, NULL},
       {"dropoutApply", NULL, w2s_op_dropout_apply, NULL, NULL, NULL, napi_default, NULL},
       {"scanAnswerLines", NULL, w2s_op_scan_answer_lines, NULL, NULL, NULL, napi_default, NULL},
+      {"assembleRows", NULL, w2s_op_assemble_rows, NULL, NULL, NULL, napi_default, NULL},
       {"ioStart", NULL, w2s_op_io_start, NULL, NULL, NULL, napi_default, NULL},
       {"ioSubmit", NULL, w2s_op_io_submit, NULL, NULL, NULL, napi_default, NULL},
       {"ioWait", NULL, w2s_op_io_wait, NULL, NULL, NULL, napi_default, NULL},

@@ -192,6 +192,8 @@ export interface AnswerReaderOptions {
   readAhead?: { io: IoThread; base: number } | null;
   /** The native batch scanner (default: the addon's when built; null: TypeScript only). */
   batchScan?: AnswerLineBatchScan | null;
+  /** Called before the reader moves to the next chunk of the file, which may overwrite the bytes of the one before. */
+  beforeNextChunk?: () => void;
 }
 
 /**
@@ -213,8 +215,10 @@ export class AnswerReader {
   private tsRun = 0;
   private declines = 0;
   private readonly batchScan: AnswerLineBatchScan | null;
+  private readonly beforeNextChunk: (() => void) | undefined;
 
   constructor(file: string, options: AnswerReaderOptions = {}) {
+    this.beforeNextChunk = options.beforeNextChunk;
     this.row = new AnswerRow(file);
     const { buffer, readAhead } = options;
     this.chunks = readAhead && buffer ? readLineChunksAhead(file, readAhead.io, buffer, readAhead.base) : readLineChunks(file, buffer);
@@ -227,6 +231,7 @@ export class AnswerReader {
     while (true) {
       const chunk = this.chunk;
       if (chunk === undefined || this.position >= chunk.end) {
+        this.beforeNextChunk?.();
         const next = this.chunks.next();
         if (next.done) return false;
         checkUtf8(next.value, this.row.file, this.line);

@@ -1,14 +1,15 @@
 /**
- * Interns byte strings as dense numbers 0, 1, 2 ... in first-seen order, in flat typed arrays: about 16 bytes per
- * entry plus its bytes, where a Map<string, number> costs several times that. Open addressing, load factor <= 1/2.
+ * Interns byte strings as dense numbers 0, 1, 2 ... in first-seen order, in flat typed arrays: 20 to 40 bytes per
+ * entry plus its bytes, where a Map<string, number> costs several times that. Open addressing, load factor <= 1/2;
+ * each slot holds its entry's hash beside the entry, so that a probe of a large table costs one cache miss, not two.
  */
 export class ByteTable {
   private bytes = new Uint8Array(1 << 16);
   private used = 0;
   /** Entry i holds bytes[starts[i], starts[i + 1]). */
   private starts = new Int32Array(1 << 10);
-  private hashes = new Int32Array(1 << 10);
-  private slots = new Int32Array(1 << 11);
+  /** Slot s is slots[2s] (entry + 1, or 0 when empty) and slots[2s + 1] (the entry's hash). */
+  private slots = new Int32Array(2 << 11);
   size = 0;
 
   /** A 32-bit hash of buffer[start, end) (FNV-1a, then mixed). */
@@ -22,11 +23,12 @@ export class ByteTable {
 
   /** The number of buffer[start, end), or -1 when absent. `hash` is {@link ByteTable.hash} of the same bytes. */
   find(buffer: Uint8Array, start: number, end: number, hash: number): number {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     for (let s = hash & mask; ; s = (s + 1) & mask) {
-      const entry = (this.slots[s] as number) - 1;
+      const entry = (slots[2 * s] as number) - 1;
       if (entry < 0) return -1;
-      if (this.hashes[entry] === hash && this.equals(entry, buffer, start, end)) return entry;
+      if (slots[2 * s + 1] === hash && this.equals(entry, buffer, start, end)) return entry;
     }
   }
 
@@ -41,18 +43,20 @@ export class ByteTable {
   add(buffer: Uint8Array, start: number, end: number, hash: number): number {
     const length = end - start;
     if (this.used + length > this.bytes.length) this.bytes = grow(this.bytes, this.used + length);
-    this.bytes.set(buffer.subarray(start, end), this.used);
+    const bytes = this.bytes;
+    const at = this.used;
+    // A subarray for set() costs more than a short id's bytes copied one by one.
+    if (length < 32) for (let k = 0; k < length; k++) bytes[at + k] = buffer[start + k] as number;
+    else bytes.set(buffer.subarray(start, end), at);
     const entry = this.size++;
     if (this.size + 1 > this.starts.length) {
       this.starts = grow(this.starts, this.size + 1);
-      this.hashes = grow(this.hashes, this.size);
     }
     this.starts[entry] = this.used;
     this.used += length;
     this.starts[entry + 1] = this.used;
-    this.hashes[entry] = hash;
-    if (this.size * 2 > this.slots.length) this.rehash();
-    else this.place(entry, hash);
+    if (this.size > this.slots.length >> 2) this.rehash();
+    this.place(entry, hash);
     return entry;
   }
 
@@ -85,15 +89,19 @@ export class ByteTable {
   }
 
   private place(entry: number, hash: number): void {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let s = hash & mask;
-    while (this.slots[s] !== 0) s = (s + 1) & mask;
-    this.slots[s] = entry + 1;
+    while (slots[2 * s] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = entry + 1;
+    slots[2 * s + 1] = hash;
   }
 
+  /** Twice the slots, the entries placed anew. */
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
-    for (let entry = 0; entry < this.size; entry++) this.place(entry, this.hashes[entry] as number);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (let s = 0; s < old.length; s += 2) if (old[s] !== 0) this.place((old[s] as number) - 1, old[s + 1] as number);
   }
 }
 

@@ -79,6 +79,8 @@ export class ByteWriter {
     arena: Arena,
     private readonly bytes: number,
     private readonly io: IoThread | null = null,
+    /** Called before any of the buffer's bytes are written out: to finish rows whose copying was deferred (RowAssembler). */
+    private readonly beforeWrite: (() => void) | null = null,
   ) {
     this.fd = openSync(path, 'w');
     this.arena = arena.bytes;
@@ -115,6 +117,7 @@ export class ByteWriter {
 
   /** Writes a piece larger than the buffer directly, after everything before it (call with the buffer flushed). */
   private writeNow(source: Uint8Array, start: number, end: number): void {
+    this.beforeWrite?.();
     this.io?.waitFor(Math.max(...this.tickets));
     try {
       writeAll(this.fd, source, start, end);
@@ -153,6 +156,7 @@ export class ByteWriter {
   }
 
   private flushBuffer(): void {
+    this.beforeWrite?.();
     const io = this.io;
     if (io === null) writeAll(this.fd, this.arena, this.begin, this.position);
     else {

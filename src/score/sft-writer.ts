@@ -8,6 +8,7 @@ import { Arena, ByteWriter, copyBytes, moveBytes } from '../io/byte-writer.js';
 import { canonicalBytes } from '../io/json-bytes.js';
 import { IoThread } from '../io/io-thread.js';
 import { READ_CHUNK_BYTES } from '../io/lines.js';
+import { RowAssembler } from '../io/row-assembler.js';
 import { hasBit, type CountPattern, type ScorePlan } from './plan.js';
 import { NULL_CODE, type RowKeys } from './tally.js';
 
@@ -90,6 +91,15 @@ export class SftWriter {
   private filterPosition = 0;
   private reweightPosition = 0;
   private randomPosition = 0;
+  /**
+   * With the native addon: rows are queued here and copied in C (each row's pieces are then read from the arena: the
+   * read buffer, the answers copied in at `answersAt`, the constants).
+   */
+  private readonly assembler: RowAssembler | null;
+  /** The answer texts as they were after pass 1, copied into the arena at answersAt (with the assembler). */
+  private readonly answerStorage: Uint8Array;
+  private readonly answerBytes: number;
+  private readonly answersAt: number;
   private readonly id = new Bytes();
   private readonly prompt = new Bytes();
   private readonly output = new Bytes();
@@ -112,10 +122,24 @@ export class SftWriter {
     // With an I/O thread, the read buffer is two chunks: one read ahead while the other is scanned.
     const readBytes = fitted(READ_CHUNK_BYTES) * (threaded ? 2 : 1);
     const bufferBytes = fitted(BUFFER_BYTES);
-    const arena = new Arena(readBytes + Arena.sizeOf(pieces) + methods.length * ByteWriter.regions(threaded) * bufferBytes);
+    const separators = [ID_OPEN, PROMPT_OPEN, COMPLETION_OPEN];
+    const answers = keys.answers.table;
+    this.answerStorage = answers.storage;
+    this.answerBytes = answers.size === 0 ? 0 : answers.endOf(answers.size - 1);
+    const arena = new Arena(
+      readBytes + Arena.sizeOf(pieces) + Arena.sizeOf(separators) + this.answerBytes + methods.length * ByteWriter.regions(threaded) * bufferBytes,
+    );
     this.readAt = arena.reserve(readBytes);
     this.readBuffer = arena.bytes.subarray(this.readAt, this.readAt + readBytes);
     this.weightAt = arena.constants(pieces);
+    const separatorAt = arena.constants(separators);
+    this.answersAt = arena.constants([this.answerStorage.subarray(0, this.answerBytes)])[0] as number;
+    this.assembler = RowAssembler.create(
+      arena.bytes,
+      Int32Array.from([0, 1, 2].flatMap((i) => [separatorAt[i] as number, separatorAt[i + 1] as number])),
+    );
+    const assembler = this.assembler;
+    const drain = assembler && (() => assembler.drain());
     this.weightIndex = new Int32Array(plan.patterns.length);
     let next = 2;
     plan.patterns.forEach((p, i) => {
@@ -126,7 +150,7 @@ export class SftWriter {
     this.outputs = [];
     try {
       for (const method of methods) {
-        const out = new ByteWriter(pathOf(method), arena, bufferBytes, this.io);
+        const out = new ByteWriter(pathOf(method), arena, bufferBytes, this.io, drain);
         this.outputs.push({ method, decisions: new Uint8Array(FACT_COMBINATIONS), source: completionSource(method, options.completion), out, rows: 0 });
       }
     } catch (error) {
@@ -161,13 +185,15 @@ export class SftWriter {
       }
     }
 
+    const takers = this.takers[mask] ?? this.takersOf(mask);
+    if (this.assembler !== null) return this.queue(this.assembler, takers, row, q, answer, mask);
     // The first method to take the row writes it piece by piece; the others copy what they share of it.
     let previousAt = -1;
     let previousSource: Source = 'output';
     let previousWeight = -1;
     let completionLength = 0;
     let prefixLength = 0;
-    for (const o of this.takers[mask] ?? this.takersOf(mask)) {
+    for (const o of takers) {
       const decision = o.decisions[mask];
       if (prefixLength === 0) {
         row.bytes(ID, this.id);
@@ -212,6 +238,54 @@ export class SftWriter {
     }
   }
 
+  /**
+   * add() with the assembler: each taker's row is queued as byte ranges of the arena, or, when a piece lies elsewhere
+   * (a rendered completion, a field that had to be re-encoded, a line longer than the read buffer), written at once.
+   */
+  private queue(assembler: RowAssembler, takers: readonly MethodOutput[], row: AnswerRow, q: number, answer: number, mask: number): void {
+    if (takers.length === 0) return;
+    const { id, prompt, readBuffer, readAt } = this;
+    row.bytes(ID, id);
+    row.bytes(PROMPT, prompt);
+    row.bytes(OUTPUT, this.output);
+    const prefixInArena = id.buffer === readBuffer && prompt.buffer === readBuffer;
+    const prefixLength = ID_OPEN.length + id.end - id.start + PROMPT_OPEN.length + prompt.end - prompt.start + COMPLETION_OPEN.length;
+    for (const o of takers) {
+      const completion = this.completionBytes(o.source, row, q, answer);
+      const weight = o.decisions[mask] === TAKE_ONE ? 0 : this.weightOf(q, answer);
+      const weightStart = this.weightAt[weight] as number;
+      const weightEnd = this.weightAt[weight + 1] as number;
+      const out = o.out;
+      const length = prefixLength + completion.end - completion.start + weightEnd - weightStart;
+      const at = out.room(length);
+      const completionAt = prefixInArena ? this.arenaOffset(completion) : -1;
+      if (at < 0) this.putPieces(out, completion, weightStart, weightEnd);
+      else if (completionAt >= 0) {
+        const completionEnd = completionAt + completion.end - completion.start;
+        assembler.push(at, readAt + id.start, readAt + id.end, readAt + prompt.start, readAt + prompt.end, completionAt, completionEnd, weightStart, weightEnd);
+        out.wrote(length);
+      } else {
+        const arena = out.arena;
+        let p = copyBytes(arena, at, ID_OPEN, 0, ID_OPEN.length);
+        p = this.copy(arena, p, id);
+        p = copyBytes(arena, p, PROMPT_OPEN, 0, PROMPT_OPEN.length);
+        p = this.copy(arena, p, prompt);
+        p = copyBytes(arena, p, COMPLETION_OPEN, 0, COMPLETION_OPEN.length);
+        p = this.copy(arena, p, completion);
+        moveBytes(arena, p, weightStart, weightEnd);
+        out.wrote(length);
+      }
+      o.rows++;
+    }
+  }
+
+  /** Where a piece's bytes are in the arena: in the read buffer or among the answers copied in; -1 when elsewhere. */
+  private arenaOffset(bytes: Bytes): number {
+    if (bytes.buffer === this.readBuffer) return this.readAt + bytes.start;
+    if (bytes.buffer === this.answerStorage && bytes.end <= this.answerBytes) return this.answersAt + bytes.start;
+    return -1;
+  }
+
   /** Decides every method for rows with facts `mask`, once. */
   private takersOf(mask: number): MethodOutput[] {
     for (const o of this.outputs) o.decisions[mask] = decide(o.method, mask);
@@ -222,7 +296,12 @@ export class SftWriter {
 
   /** How pass 2 should read the answers: into the read buffer, ahead on the I/O thread when there is one. */
   readerOptions(): AnswerReaderOptions {
-    return { buffer: this.readBuffer, readAhead: this.io && { io: this.io, base: this.readAt } };
+    const assembler = this.assembler;
+    return {
+      buffer: this.readBuffer,
+      readAhead: this.io && { io: this.io, base: this.readAt },
+      beforeNextChunk: assembler === null ? undefined : () => assembler.drain(),
+    };
   }
 
   /** Copies a field's bytes into the arena: within it when they are in the read buffer. */
@@ -244,6 +323,7 @@ export class SftWriter {
 
   /** Closes the files after a failure; the output is abandoned. */
   abandon(): void {
+    this.assembler?.discard();
     for (const o of this.outputs) o.out.discard();
     this.io?.stop();
   }

@@ -65,6 +65,8 @@ export class RowKeys {
   private readonly idBytes = new Bytes();
   private readonly valueBytes = new Bytes();
   private lastQuestion = -1;
+  /** The hash of the id findQuestion last hashed (and did not find: addQuestion's). */
+  private lastHash = 0;
 
   constructor(
     readonly file: string,
@@ -105,15 +107,17 @@ export class RowKeys {
     // the second read): try the previous question and the one after it before hashing.
     if (last >= 0 && this.ids.equals(last, id.buffer, id.start, id.end)) return last;
     if (last + 1 < this.ids.size && this.ids.equals(last + 1, id.buffer, id.start, id.end)) return (this.lastQuestion = last + 1);
-    const q = this.ids.find(id.buffer, id.start, id.end, ByteTable.hash(id.buffer, id.start, id.end));
+    const hash = ByteTable.hash(id.buffer, id.start, id.end);
+    const q = this.ids.find(id.buffer, id.start, id.end, hash);
     if (q >= 0) this.lastQuestion = q;
+    else this.lastHash = hash;
     return q;
   }
 
   /** Numbers the id that findQuestion just failed to find. */
   addQuestion(): number {
     const id = this.idBytes;
-    this.lastQuestion = this.ids.add(id.buffer, id.start, id.end, ByteTable.hash(id.buffer, id.start, id.end));
+    this.lastQuestion = this.ids.add(id.buffer, id.start, id.end, this.lastHash);
     return this.lastQuestion;
   }
 }

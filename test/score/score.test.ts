@@ -308,6 +308,44 @@ describe('w2s score with lines longer than its read buffer', () => {
   });
 });
 
+describe('w2s score with a file of several read chunks', () => {
+  /** 80,000 rows (about 9 MB: three 4 MiB read chunks), so each method's output also fills its 1 MiB buffer many times. */
+  function bigFile(dir: string): { input: string; rows: AnswerRecord[] } {
+    const rows: AnswerRecord[] = [];
+    const texts = ['red', 'green', 'blue'];
+    for (let r = 0; r < 80_000; r++) {
+      const q = r >> 2;
+      const answer = (q * 7 + r) % 5 === 0 ? null : (texts[(q % 3) + ((r & 3) === 3 ? 1 : 0)] ?? 'red');
+      rows.push({ id: `question-${q}`, variant: r & 3, prompt: `Prompt ${r} ${'x'.repeat(40 + (r % 50))}`, output: `${answer ?? '?'}, said row ${r}`, answer, gold: texts[q % 3] as string });
+    }
+    const input = join(dir, 'answers.jsonl');
+    writeFileSync(input, jsonl(rows));
+    return { input, rows };
+  }
+
+  // Rows are copied in batches with the native addon: the batches must be written before an input chunk is replaced
+  // by the next and before an output buffer is written out.
+  it.each([
+    ['written from a second thread', true, undefined],
+    ['written in place', false, undefined],
+    ['without native code', true, 'portable'],
+  ] as const)('writes what the in-memory selection gives (%s)', async (_path, ioThread, kernels) => {
+    const dir = tmp();
+    const { input, rows } = bigFile(dir);
+    const out = join(dir, 'out');
+    const before = process.env.W2S_KERNELS;
+    if (kernels === undefined) delete process.env.W2S_KERNELS;
+    else process.env.W2S_KERNELS = kernels;
+    try {
+      await score({ ...options, input, out, methods: SELECTION_METHODS, ioThread });
+    } finally {
+      if (before === undefined) delete process.env.W2S_KERNELS;
+      else process.env.W2S_KERNELS = before;
+    }
+    for (const [file, bytes] of referenceOutputs(rows, SELECTION_METHODS, options)) expect(readFileSync(join(out, file), 'utf8') === bytes, file).toBe(true);
+  });
+});
+
 describe('w2s score stopped by its signal', () => {
   /** 20,000 rows: more than one look at the signal per pass. */
   function manyRows(dir: string): string {
