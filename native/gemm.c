@@ -33,6 +33,16 @@
 #define W2S_PARALLEL_MIN_FMAS (1 << 20)
 /* A transposed A is packed whole when its rows are at least this long (floats; see w2s_gemm). */
 #define W2S_PACK_A_MIN_LD 512
+/*
+ * Products of fewer multiply-adds than this, with k within one cache block, run without packing where the instruction
+ * set has a small-product kernel: packing, edge tiles and blocking cost more than they save on them (attention's
+ * per-head products, e.g. 25 x 25 x 32). An op(B) stored transposed is turned round into a buffer of at most
+ * W2S_SMALL_B_FLOATS first.
+ */
+#ifndef W2S_SMALL_MAX_FMAS
+#define W2S_SMALL_MAX_FMAS (1 << 18)
+#endif
+#define W2S_SMALL_B_FLOATS (1 << 13)
 /* Matrix-vector products read each matrix element once; below this many elements one thread keeps up. */
 #define W2S_PARALLEL_MIN_GEMV (1 << 16)
 
@@ -108,25 +118,39 @@ bool w2s_gemm_use_isa(w2s_isa isa) {
 
 /* mc x kc of op(A) from (i0, p0) into mr-tall panels: panel r holds dst[r * mr * kc + p * mr + i]. */
 static void pack_a(int mr, bool ta, const float *a, int64_t lda, int i0, int mc, int p0, int kc, float *dst) {
+  if (ta) {
+    /*
+     * A stored k x m: the mr values of one step of k are contiguous. Step by step of k, so that each of A's rows (pages
+     * apart) is read once, front to back, for every panel; whole panels of 8 or 6 values are copied as one block.
+     */
+    int full = mc / mr * mr;
+    for (int p = 0; p < kc; p++) {
+      const float *src = a + (int64_t)(p0 + p) * lda + i0;
+      float *out = dst + (int64_t)p * mr;
+      int ir = 0;
+      if (mr == 8) {
+        for (; ir < full; ir += 8) memcpy(out + (int64_t)ir * kc, src + ir, 8 * sizeof(float));
+      } else if (mr == 6) {
+        for (; ir < full; ir += 6) memcpy(out + (int64_t)ir * kc, src + ir, 6 * sizeof(float));
+      }
+      for (; ir < mc; ir += mr) {
+        int rows = mc - ir < mr ? mc - ir : mr;
+        float *panel = out + (int64_t)ir * kc;
+        for (int i = 0; i < rows; i++) panel[i] = src[ir + i];
+        for (int i = rows; i < mr; i++) panel[i] = 0.0f;
+      }
+    }
+    return;
+  }
   for (int ir = 0; ir < mc; ir += mr) {
     int rows = mc - ir < mr ? mc - ir : mr;
     float *panel = dst + (int64_t)ir * kc;
-    if (ta) {
-      /* A stored k x m: the mr values of one step of k are contiguous. */
-      for (int p = 0; p < kc; p++) {
-        const float *src = a + (int64_t)(p0 + p) * lda + i0 + ir;
-        float *out = panel + (int64_t)p * mr;
-        for (int i = 0; i < rows; i++) out[i] = src[i];
-        for (int i = rows; i < mr; i++) out[i] = 0.0f;
-      }
-    } else {
-      for (int i = 0; i < rows; i++) {
-        const float *src = a + (int64_t)(i0 + ir + i) * lda + p0;
-        for (int p = 0; p < kc; p++) panel[(int64_t)p * mr + i] = src[p];
-      }
-      for (int i = rows; i < mr; i++) {
-        for (int p = 0; p < kc; p++) panel[(int64_t)p * mr + i] = 0.0f;
-      }
+    for (int i = 0; i < rows; i++) {
+      const float *src = a + (int64_t)(i0 + ir + i) * lda + p0;
+      for (int p = 0; p < kc; p++) panel[(int64_t)p * mr + i] = src[p];
+    }
+    for (int i = rows; i < mr; i++) {
+      for (int p = 0; p < kc; p++) panel[(int64_t)p * mr + i] = 0.0f;
     }
   }
 }
@@ -407,6 +431,34 @@ static bool gemv(const w2s_gemm_isa *K, bool ta, bool tb, int m, int n, int k, f
   return true;
 }
 
+/* ---- small products ---- */
+
+/* The small-product path of W2S_SMALL_MAX_FMAS; false when the shape is not one for it. */
+static bool small_product(const w2s_gemm_isa *K, bool ta, bool tb, int m, int n, int k, float alpha, const float *a,
+                          int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  if (!K->small || k > K->kc || (int64_t)m * n * k >= W2S_SMALL_MAX_FMAS) return false;
+  if (tb && (int64_t)k * n > W2S_SMALL_B_FLOATS) return false;
+  int64_t rs = ta ? 1 : lda, cs = ta ? lda : 1;
+  if (!tb) {
+    K->small(m, n, k, a, rs, cs, b, ldb, c, ldc, alpha, beta);
+    return true;
+  }
+  /* op(B) = B^T: its rows are B's columns, gathered into k rows of n, 4 x 4 at a time. */
+  _Alignas(64) float bt[W2S_SMALL_B_FLOATS];
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *s0 = b + (int64_t)j * ldb, *s1 = s0 + ldb, *s2 = s1 + ldb, *s3 = s2 + ldb;
+    int p = 0;
+    for (; p + 4 <= k; p += 4) transpose4(s0 + p, s1 + p, s2 + p, s3 + p, bt + p * n + j, n);
+    for (; p < k; p++) bt[p * n + j] = s0[p], bt[p * n + j + 1] = s1[p], bt[p * n + j + 2] = s2[p], bt[p * n + j + 3] = s3[p];
+  }
+  for (; j < n; j++) {
+    for (int p = 0; p < k; p++) bt[p * n + j] = b[(int64_t)j * ldb + p];
+  }
+  K->small(m, n, k, a, rs, cs, bt, n, c, ldc, alpha, beta);
+  return true;
+}
+
 /* ---- OpenBLAS, loaded at run time when asked for ---- */
 
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float,
@@ -536,6 +588,7 @@ void w2s_gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, cons
   }
   const w2s_gemm_isa *K = w2s_gemm_kernels(w2s_gemm_isa_active());
   if ((m == 1 || n == 1) && gemv(K, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
+  if (small_product(K, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
   gemm_job g = {K, trans_a, trans_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, false, false};
   /*
    * A transposed A with long rows (dW = dY^T X: each step of k is a row of dY) would have the kernel touch a new page

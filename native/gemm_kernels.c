@@ -104,7 +104,7 @@ static void kernel_scalar(int kc, const float *restrict a, int64_t rs, int64_t c
 }
 
 static const w2s_gemm_isa scalar_kernels = {W2S_ISA_SCALAR, SCALAR_MR, SCALAR_NR, 256, 128, 2048,
-                                            kernel_scalar,  dot4_scalar, dot_scalar, axpy_scalar, axpy4_scalar};
+                                            kernel_scalar,  dot4_scalar, dot_scalar, axpy_scalar, axpy4_scalar, NULL};
 
 #ifdef W2S_X86_KERNELS
 
@@ -184,7 +184,7 @@ W2S_TARGET_AVX2 static void kernel_avx2(int kc, const float *restrict a, int64_t
   AVX2_STORE(5);
 }
 
-static const w2s_gemm_isa avx2_kernels = {W2S_ISA_AVX2, 6, 16, 256, 144, 2048, kernel_avx2, dot4_avx2, dot_avx2, axpy_avx2, axpy4_avx2};
+static const w2s_gemm_isa avx2_kernels = {W2S_ISA_AVX2, 6, 16, 256, 144, 2048, kernel_avx2, dot4_avx2, dot_avx2, axpy_avx2, axpy4_avx2, NULL};
 
 /* ---- AVX-512F: 8 x 32 tile in 16 zmm accumulators. ---- */
 
@@ -257,8 +257,81 @@ W2S_TARGET_AVX512 static void kernel_avx512(int kc, const float *restrict a, int
   AVX512_STORE(7);
 }
 
-static const w2s_gemm_isa avx512_kernels = {W2S_ISA_AVX512, 8,           32,         256, 192, 2048,
-                                            kernel_avx512,  dot4_avx512, dot_avx512, axpy_avx512, axpy4_avx512};
+/*
+ * One tile of a small product: ROWS rows (8, 4, 2 or 1; past the last row of C, a row reads row 0 of the tile and is
+ * not stored) by up to 16 * VECS columns (the edge through masks: a masked-out lane is neither read nor written).
+ */
+#define SMALL_ROW(i)                                               \
+  if ((i) < ROWS) {                                                \
+    __m512 ai = _mm512_set1_ps(*a##i);                             \
+    acc##i##0 = _mm512_fmadd_ps(ai, b0, acc##i##0);                \
+    if (VECS == 2) acc##i##1 = _mm512_fmadd_ps(ai, b1, acc##i##1); \
+    a##i += cs;                                                    \
+  }
+#define SMALL_STORE_VEC(i, v, mask)                                                                   \
+  {                                                                                                   \
+    __m512 r = _mm512_mul_ps(va, acc##i##v);                                                          \
+    if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask, c + (i) * ldc + 16 * (v)), r); \
+    _mm512_mask_storeu_ps(c + (i) * ldc + 16 * (v), mask, r);                                         \
+  }
+#define SMALL_STORE(i)                          \
+  if ((i) < ROWS && (i) < rows) {               \
+    SMALL_STORE_VEC(i, 0, m0)                   \
+    if (VECS == 2) SMALL_STORE_VEC(i, 1, m1)    \
+  }
+
+W2S_TARGET_AVX512 static inline __attribute__((always_inline)) void small_tile_avx512(
+    const int ROWS, const int VECS, int rows, int k, const float *ap, int64_t rs, int64_t cs, const float *restrict bp,
+    int64_t bs, __mmask16 m0, __mmask16 m1, float *c, int64_t ldc, float alpha, float beta) {
+  const float *a0 = ap, *a1 = ap + (1 < rows ? rs : 0), *a2 = ap + (2 < rows ? 2 * rs : 0), *a3 = ap + (3 < rows ? 3 * rs : 0);
+  const float *a4 = ap + (4 < rows ? 4 * rs : 0), *a5 = ap + (5 < rows ? 5 * rs : 0), *a6 = ap + (6 < rows ? 6 * rs : 0);
+  const float *a7 = ap + (7 < rows ? 7 * rs : 0);
+  __m512 acc00 = _mm512_setzero_ps(), acc01 = acc00, acc10 = acc00, acc11 = acc00, acc20 = acc00, acc21 = acc00;
+  __m512 acc30 = acc00, acc31 = acc00, acc40 = acc00, acc41 = acc00, acc50 = acc00, acc51 = acc00, acc60 = acc00;
+  __m512 acc61 = acc00, acc70 = acc00, acc71 = acc00;
+  for (int p = 0; p < k; p++) {
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = b0;
+    if (VECS == 2) b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+    SMALL_ROW(0) SMALL_ROW(1) SMALL_ROW(2) SMALL_ROW(3) SMALL_ROW(4) SMALL_ROW(5) SMALL_ROW(6) SMALL_ROW(7)
+    bp += bs;
+  }
+  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  SMALL_STORE(0) SMALL_STORE(1) SMALL_STORE(2) SMALL_STORE(3) SMALL_STORE(4) SMALL_STORE(5) SMALL_STORE(6) SMALL_STORE(7)
+}
+
+/* The tiles of one column block: 8 rows at a time, then the last rows with a tile of 4, 2 or 1 rows that fits them. */
+#define SMALL_COLUMN_BLOCK(VECS)                                                                                   \
+  for (int i0 = 0; i0 < m; i0 += 8) {                                                                              \
+    int rows = m - i0 < 8 ? m - i0 : 8;                                                                            \
+    const float *ap = a + i0 * rs;                                                                                 \
+    float *cp = c + i0 * ldc + j0;                                                                                 \
+    if (rows > 4) {                                                                                                \
+      small_tile_avx512(8, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                   \
+    } else if (rows > 2) {                                                                                         \
+      small_tile_avx512(4, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                   \
+    } else if (rows == 2) {                                                                                        \
+      small_tile_avx512(2, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                   \
+    } else {                                                                                                       \
+      small_tile_avx512(1, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                   \
+    }                                                                                                              \
+  }
+
+W2S_TARGET_AVX512 static void small_avx512(int m, int n, int k, const float *a, int64_t rs, int64_t cs, const float *b,
+                                           int64_t bs, float *c, int64_t ldc, float alpha, float beta) {
+  for (int j0 = 0; j0 < n; j0 += 32) {
+    int cols = n - j0 < 32 ? n - j0 : 32;
+    __mmask16 m0 = cols >= 16 ? 0xffff : (__mmask16)((1u << cols) - 1);
+    __mmask16 m1 = cols >= 32 ? 0xffff : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+    if (cols > 16) {
+      SMALL_COLUMN_BLOCK(2)
+    } else {
+      SMALL_COLUMN_BLOCK(1)
+    }
+  }
+}
+
+static const w2s_gemm_isa avx512_kernels = {W2S_ISA_AVX512, 8,           32,         256,        192,         2048,
+                                            kernel_avx512,  dot4_avx512, dot_avx512, axpy_avx512, axpy4_avx512, small_avx512};
 
 #endif
 
@@ -313,7 +386,7 @@ static void kernel_neon(int kc, const float *restrict a, int64_t rs, int64_t cs,
   NEON_STORE(7);
 }
 
-static const w2s_gemm_isa neon_kernels = {W2S_ISA_NEON, 8, 8, 256, 128, 2048, kernel_neon, dot4_neon, dot_neon, axpy_neon, axpy4_neon};
+static const w2s_gemm_isa neon_kernels = {W2S_ISA_NEON, 8, 8, 256, 128, 2048, kernel_neon, dot4_neon, dot_neon, axpy_neon, axpy4_neon, NULL};
 
 #endif
 

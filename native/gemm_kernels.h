@@ -30,6 +30,13 @@ typedef struct {
   void (*axpy)(float a, const float *x, float *y, int n);
   /* y[0, n) += a[0] * row[0, n) + ... + a[3] * (row + 3 * ld)[0, n). */
   void (*axpy4)(const float *a, const float *row, int64_t ld, float *y, int n);
+  /*
+   * Small products without packing (NULL where this instruction set has none): C (m x n, row stride ldc) = alpha *
+   * sum over p < k of a[i * rs + p * cs] * b[p * bs + j] + beta * C, every row of B read in place (its edge through
+   * masked loads); same order of sums as `kernel` over one block of k. gemm.c picks the shapes (see W2S_SMALL_*).
+   */
+  void (*small)(int m, int n, int k, const float *a, int64_t rs, int64_t cs, const float *b, int64_t bs, float *c,
+                int64_t ldc, float alpha, float beta);
 } w2s_gemm_isa;
 
 /* The kernels for `isa`, or NULL when this build has none for it (another architecture). */
