@@ -201,6 +201,11 @@ W2S_TARGET_AVX512 static void dot4_avx512(const float *restrict row, int64_t ld,
   __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
   int i = 0;
   for (; i + 16 <= n; i += 16) {
+    /* The next four rows (a matrix-vector product reads rows in order): into L1 while these are summed. */
+    _mm_prefetch((const char *)(r0 + 4 * ld + i), _MM_HINT_T0);
+    _mm_prefetch((const char *)(r1 + 4 * ld + i), _MM_HINT_T0);
+    _mm_prefetch((const char *)(r2 + 4 * ld + i), _MM_HINT_T0);
+    _mm_prefetch((const char *)(r3 + 4 * ld + i), _MM_HINT_T0);
     __m512 xv = _mm512_loadu_ps(x + i);
     s0 = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + i), xv, s0);
     s1 = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + i), xv, s1);
