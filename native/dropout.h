@@ -13,6 +13,13 @@
 void w2s_dropout_mask(const float *x, float *xd, uint8_t *mask, int64_t n, uint32_t seed, double threshold, double keep);
 
 /*
+ * w2s_dropout_mask for `count` sequences of n elements, sequence b at [b * n, (b + 1) * n) with its own seed seeds[b]:
+ * the same masks and xd, drawn eight streams at a time.
+ */
+void w2s_dropout_masks(const float *x, float *xd, uint8_t *mask, int64_t n, const uint32_t *seeds, int count,
+                       double threshold, double keep);
+
+/*
  * A drawn keep-mask applied again, over [0, n): dst[i] = mask[i] ? (float)(src[i] * keep) : 0, or with `accumulate`
  * dst[i] = (float)(dst[i] + src[i] * keep) where mask[i] (others left as they are); in double, as
  * src/engine/dropout.ts's dropoutApply.

@@ -76,6 +76,10 @@ bool w2s_arg_u8(w2s_args *a, int i, const char *name, uint8_t **data, size_t *le
   return typed(a, i, name, false, napi_uint8_array, "a Uint8Array", (void **)data, length);
 }
 
+bool w2s_arg_u32(w2s_args *a, int i, const char *name, uint32_t **data, size_t *length) {
+  return typed(a, i, name, false, napi_uint32_array, "a Uint32Array", (void **)data, length);
+}
+
 bool w2s_arg_i32(w2s_args *a, int i, const char *name, bool nullable, int32_t **data, size_t *length) {
   return typed(a, i, name, nullable, napi_int32_array, nullable ? "an Int32Array or null" : "an Int32Array",
                (void **)data, length);

@@ -30,6 +30,8 @@ bool w2s_arg_index(w2s_args *a, int i, const char *name, int *out);
 bool w2s_arg_f32(w2s_args *a, int i, const char *name, bool nullable, float **data, size_t *length);
 /* A Uint8Array (a Buffer is one). */
 bool w2s_arg_u8(w2s_args *a, int i, const char *name, uint8_t **data, size_t *length);
+/* A Uint32Array. */
+bool w2s_arg_u32(w2s_args *a, int i, const char *name, uint32_t **data, size_t *length);
 /* An Int32Array (or, with `nullable`, null). */
 bool w2s_arg_i32(w2s_args *a, int i, const char *name, bool nullable, int32_t **data, size_t *length);
 /* Throws a RangeError unless an array of `length` elements holds `needed`. */

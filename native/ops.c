@@ -310,6 +310,30 @@ napi_value w2s_op_dropout_mask(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* dropoutMasks(x, xd, mask, n, seeds: Uint32Array, threshold, keep): sequence b is [b * n, (b + 1) * n). */
+napi_value w2s_op_dropout_masks(napi_env env, napi_callback_info info) {
+  ARGS("dropoutMasks", 7);
+  float *x, *xd;
+  uint8_t *mask;
+  uint32_t *seeds;
+  size_t x_n, xd_n, mask_n, seeds_n;
+  int n;
+  double threshold, keep;
+  if (!w2s_arg_f32(&a, 0, "x", false, &x, &x_n) || !w2s_arg_f32(&a, 1, "xd", false, &xd, &xd_n) ||
+      !w2s_arg_u8(&a, 2, "mask", &mask, &mask_n) || !w2s_arg_index(&a, 3, "n", &n) ||
+      !w2s_arg_u32(&a, 4, "seeds", &seeds, &seeds_n) || !w2s_arg_number(&a, 5, "threshold", &threshold) ||
+      !w2s_arg_number(&a, 6, "keep", &keep)) {
+    return NULL;
+  }
+  int64_t end = (int64_t)seeds_n * n;
+  if (!w2s_need(&a, "x", x_n, end) || !w2s_need(&a, "xd", xd_n, end) || !w2s_need(&a, "mask", mask_n, end) ||
+      !w2s_require(&a, seeds_n <= 2147483647u, "too many seeds")) {
+    return NULL;
+  }
+  w2s_dropout_masks(x, xd, mask, n, seeds, (int)seeds_n, threshold, keep);
+  return NULL;
+}
+
 /* dropoutApply(dst, src, mask, offset, n, keep, accumulate) */
 napi_value w2s_op_dropout_apply(napi_env env, napi_callback_info info) {
   ARGS("dropoutApply", 7);

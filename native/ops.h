@@ -15,6 +15,7 @@ napi_value w2s_op_attention_backward(napi_env env, napi_callback_info info);
 napi_value w2s_op_adamw_update(napi_env env, napi_callback_info info);
 napi_value w2s_op_add_sum_squares(napi_env env, napi_callback_info info);
 napi_value w2s_op_dropout_mask(napi_env env, napi_callback_info info);
+napi_value w2s_op_dropout_masks(napi_env env, napi_callback_info info);
 napi_value w2s_op_dropout_apply(napi_env env, napi_callback_info info);
 
 #endif

@@ -202,6 +202,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adamwUpdate", NULL, w2s_op_adamw_update, NULL, NULL, NULL, napi_default, NULL},
       {"addSumSquares", NULL, w2s_op_add_sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"dropoutMask", NULL, w2s_op_dropout_mask, NULL, NULL, NULL, napi_default, NULL},
+      {"dropoutMasks", NULL, w2s_op_dropout_masks, NULL, NULL, NULL, napi_default, NULL},
       {"dropoutApply", NULL, w2s_op_dropout_apply, NULL, NULL, NULL, napi_default, NULL},
       {"scanAnswerLines", NULL, w2s_op_scan_answer_lines, NULL, NULL, NULL, napi_default, NULL},
       {"assembleRows", NULL, w2s_op_assemble_rows, NULL, NULL, NULL, napi_default, NULL},

@@ -16,6 +16,14 @@ export function dropoutMask(x: Float32Array, xd: Float32Array, mask: Uint8Array,
 }
 
 /**
+ * {@link dropoutMask} for seeds.length sequences of n elements, sequence b at [b * n, (b + 1) * n) with its own seed
+ * seeds[b]. The native kernel draws eight sequences' streams at once (one per vector lane): the same bits.
+ */
+export function dropoutMasks(x: Float32Array, xd: Float32Array, mask: Uint8Array, n: number, seeds: Uint32Array, threshold: number, keep: number): void {
+  for (let b = 0; b < seeds.length; b++) dropoutMask(x, xd, mask, b * n, n, seeds[b]!, threshold, keep);
+}
+
+/**
  * A drawn keep-mask applied again (the backward pass of {@link dropoutMask}): over [offset, offset + n), dst = mask ?
  * src * keep : 0, or with `accumulate` dst += mask ? src * keep : 0 (leaving dropped elements as they are); in double,
  * stored as float. The native kernel (native/dropout.c) writes the same bits.

@@ -256,10 +256,9 @@ export function loraForward(
   if (dropout && acts.dropped) {
     const threshold = p * 4294967296;
     const keep = 1 / (1 - p);
-    const perSeq = T * m.inF;
-    for (let b = 0; b < B; b++) {
-      kern.dropoutMask(io.x, xd, acts.mask!, b * perSeq, perSeq, derivedSeed(dropout.seed, `${dropout.keys[b]}|${m.path}`), threshold, keep);
-    }
+    const seeds = new Uint32Array(B);
+    for (let b = 0; b < B; b++) seeds[b] = derivedSeed(dropout.seed, `${dropout.keys[b]}|${m.path}`);
+    kern.dropoutMasks(io.x, xd, acts.mask!, T * m.inF, seeds, threshold, keep);
     input = xd;
   }
   // lh (N, r) = x_d (N, in) @ A^T (in, r)

@@ -31,6 +31,7 @@ interface Addon {
   adamwUpdate: Kernels['adamwUpdate'];
   addSumSquares: Kernels['addSumSquares'];
   dropoutMask: Kernels['dropoutMask'];
+  dropoutMasks: Kernels['dropoutMasks'];
   dropoutApply: Kernels['dropoutApply'];
 }
 
@@ -120,7 +121,7 @@ function tryLoad(path: string): NativeLoad {
   if (load.addon === null) return { kernels: null, reason: load.reason };
   const addon = load.addon as unknown as Addon;
   // An addon from an older build lacks some exports; it must be rebuilt rather than half used.
-  if (typeof addon.dropoutApply !== 'function' || typeof addon.setIsa !== 'function') return { kernels: null, reason: olderBuild(load.path) };
+  if (typeof addon.dropoutMasks !== 'function' || typeof addon.setIsa !== 'function') return { kernels: null, reason: olderBuild(load.path) };
   return {
     kernels: {
       name: 'native',
@@ -147,6 +148,7 @@ function tryLoad(path: string): NativeLoad {
       adamwUpdate: addon.adamwUpdate,
       addSumSquares: addon.addSumSquares,
       dropoutMask: addon.dropoutMask,
+      dropoutMasks: addon.dropoutMasks,
       dropoutApply: addon.dropoutApply,
     },
   };

@@ -3,7 +3,7 @@ import { crossEntropy } from '../layers/cross-entropy.js';
 import { rmsnormBackward, rmsnormForward } from '../layers/rmsnorm.js';
 import { ropeBackward, ropeForward } from '../layers/rope.js';
 import { swigluBackward, swigluForward } from '../layers/swiglu.js';
-import { dropoutApply, dropoutMask } from '../dropout.js';
+import { dropoutApply, dropoutMask, dropoutMasks } from '../dropout.js';
 import { adamwUpdate, addSumSquares } from '../optim.js';
 import { createJsBlockKernel } from './block-js.js';
 import { createWasmBlockKernel } from './block-wasm.js';
@@ -145,6 +145,7 @@ export function createPortableKernels(blockKernel: BlockKernel): Kernels {
     adamwUpdate,
     addSumSquares,
     dropoutMask,
+    dropoutMasks,
     dropoutApply,
   };
 }

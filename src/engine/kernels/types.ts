@@ -75,6 +75,11 @@ export interface Kernels {
   ): void;
   /** Inverted dropout of x[offset, offset + n) into xd, its keep-mask drawn from new Rng(seed). See engine/dropout.ts. */
   dropoutMask(x: Float32Array, xd: Float32Array, mask: Uint8Array, offset: number, n: number, seed: number, threshold: number, keep: number): void;
+  /**
+   * dropoutMask for seeds.length sequences of n elements each, sequence b at [b * n, (b + 1) * n) with seed seeds[b]:
+   * the same masks and bits as one call per sequence. See engine/dropout.ts.
+   */
+  dropoutMasks(x: Float32Array, xd: Float32Array, mask: Uint8Array, n: number, seeds: Uint32Array, threshold: number, keep: number): void;
   /** A keep-mask applied again: dst = mask ? src * keep : 0, or dst += that. See engine/dropout.ts. */
   dropoutApply(dst: Float32Array, src: Float32Array, mask: Uint8Array, offset: number, n: number, keep: number, accumulate: boolean): void;
   /** dst[0, size) += src (unless null); returns the sum of dst's squares. See addSumSquares in optim.ts. */

@@ -265,6 +265,26 @@ export function fusedContract(kernels: Kernels, reference: Kernels): void {
       }
     });
 
+    it('dropoutMasks: each sequence the keep-mask and bits of dropoutMask with its own seed, nothing past the last', () => {
+      const rng = new Rng('dropout-masks');
+      // Counts around the eight streams drawn at once, lengths around a chunk of 256 steps; p = 0 keeps all, p = 1 none.
+      for (const [count, n, p] of [[0, 5, 0.05], [1, 1, 0.05], [7, 33, 0.5], [8, 300, 0.05], [9, 256, 0.3], [17, 600, 0.05], [8, 40, 0], [9, 40, 1]] as const) {
+        const total = count * n + 4;
+        const x = randoms(rng, total, 2);
+        const seeds = Uint32Array.from({ length: count }, () => rng.nextUint32());
+        const keep = p < 1 ? 1 / (1 - p) : 1;
+        const ours = { xd: new Float32Array(total).fill(SENTINEL), mask: new Uint8Array(total).fill(7) };
+        kernels.dropoutMasks(x, ours.xd, ours.mask, n, seeds, p * 4294967296, keep);
+        const ref = { xd: new Float32Array(total).fill(SENTINEL), mask: new Uint8Array(total).fill(7) };
+        for (let b = 0; b < count; b++) reference.dropoutMask(x, ref.xd, ref.mask, b * n, n, seeds[b]!, p * 4294967296, keep);
+        expect(ours.mask).toEqual(ref.mask);
+        expect(ours.xd).toEqual(ref.xd);
+        const kept = ours.mask.subarray(0, count * n).reduce((sum, k) => sum + k, 0);
+        if (p === 0) expect(kept).toBe(count * n);
+        if (p === 1) expect(kept).toBe(0);
+      }
+    });
+
     it('dropoutApply: the same bits as the reference, set or added where the mask keeps, only inside [offset, offset + n)', () => {
       const rng = new Rng('dropout-apply');
       for (const n of [0, 1, 7, 33, 1003]) {
