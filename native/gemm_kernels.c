@@ -184,7 +184,82 @@ W2S_TARGET_AVX2 static void kernel_avx2(int kc, const float *restrict a, int64_t
   AVX2_STORE(5);
 }
 
-static const w2s_gemm_isa avx2_kernels = {W2S_ISA_AVX2, 6, 16, 256, 144, 2048, kernel_avx2, dot4_avx2, dot_avx2, axpy_avx2, axpy4_avx2, NULL};
+/*
+ * The small-product tile of AVX2 (see small_avx512): ROWS rows (6, 4, 2 or 1) by up to 8 * VECS columns, the column
+ * edge through maskload / maskstore (a masked-out lane is neither read nor written).
+ */
+#define SMALL2_ROW(i)                                              \
+  if ((i) < ROWS) {                                                \
+    __m256 ai = _mm256_broadcast_ss(a##i);                         \
+    acc##i##0 = _mm256_fmadd_ps(ai, b0, acc##i##0);                \
+    if (VECS == 2) acc##i##1 = _mm256_fmadd_ps(ai, b1, acc##i##1); \
+    a##i += cs;                                                    \
+  }
+#define SMALL2_STORE_VEC(i, v, mask)                                                                      \
+  {                                                                                                       \
+    __m256 r = _mm256_mul_ps(va, acc##i##v);                                                              \
+    if (beta != 0.0f) r = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + (i) * ldc + 8 * (v), mask), r);     \
+    _mm256_maskstore_ps(c + (i) * ldc + 8 * (v), mask, r);                                                \
+  }
+#define SMALL2_STORE(i)                         \
+  if ((i) < ROWS && (i) < rows) {               \
+    SMALL2_STORE_VEC(i, 0, m0)                  \
+    if (VECS == 2) SMALL2_STORE_VEC(i, 1, m1)   \
+  }
+
+W2S_TARGET_AVX2 static inline __attribute__((always_inline)) void small_tile_avx2(
+    const int ROWS, const int VECS, int rows, int k, const float *ap, int64_t rs, int64_t cs, const float *restrict bp,
+    int64_t bs, __m256i m0, __m256i m1, float *c, int64_t ldc, float alpha, float beta) {
+  const float *a0 = ap, *a1 = ap + (1 < rows ? rs : 0), *a2 = ap + (2 < rows ? 2 * rs : 0), *a3 = ap + (3 < rows ? 3 * rs : 0);
+  const float *a4 = ap + (4 < rows ? 4 * rs : 0), *a5 = ap + (5 < rows ? 5 * rs : 0);
+  __m256 acc00 = _mm256_setzero_ps(), acc01 = acc00, acc10 = acc00, acc11 = acc00, acc20 = acc00, acc21 = acc00;
+  __m256 acc30 = acc00, acc31 = acc00, acc40 = acc00, acc41 = acc00, acc50 = acc00, acc51 = acc00;
+  for (int p = 0; p < k; p++) {
+    __m256 b0 = _mm256_maskload_ps(bp, m0), b1 = b0;
+    if (VECS == 2) b1 = _mm256_maskload_ps(bp + 8, m1);
+    SMALL2_ROW(0) SMALL2_ROW(1) SMALL2_ROW(2) SMALL2_ROW(3) SMALL2_ROW(4) SMALL2_ROW(5)
+    bp += bs;
+  }
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  SMALL2_STORE(0) SMALL2_STORE(1) SMALL2_STORE(2) SMALL2_STORE(3) SMALL2_STORE(4) SMALL2_STORE(5)
+}
+
+/* The first `count` of 8 lanes set: a mask for maskload / maskstore. */
+W2S_TARGET_AVX2 static inline __m256i lanes_avx2(int count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+#define SMALL2_COLUMN_BLOCK(VECS)                                                                                  \
+  for (int i0 = 0; i0 < m; i0 += 6) {                                                                              \
+    int rows = m - i0 < 6 ? m - i0 : 6;                                                                            \
+    const float *ap = a + i0 * rs;                                                                                 \
+    float *cp = c + i0 * ldc + j0;                                                                                 \
+    if (rows > 4) {                                                                                                \
+      small_tile_avx2(6, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                     \
+    } else if (rows > 2) {                                                                                         \
+      small_tile_avx2(4, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                     \
+    } else if (rows == 2) {                                                                                        \
+      small_tile_avx2(2, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                     \
+    } else {                                                                                                       \
+      small_tile_avx2(1, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                     \
+    }                                                                                                              \
+  }
+
+W2S_TARGET_AVX2 static void small_avx2(int m, int n, int k, const float *a, int64_t rs, int64_t cs, const float *b,
+                                       int64_t bs, float *c, int64_t ldc, float alpha, float beta) {
+  for (int j0 = 0; j0 < n; j0 += 16) {
+    int cols = n - j0 < 16 ? n - j0 : 16;
+    __m256i m0 = lanes_avx2(cols), m1 = lanes_avx2(cols - 8);
+    if (cols > 8) {
+      SMALL2_COLUMN_BLOCK(2)
+    } else {
+      SMALL2_COLUMN_BLOCK(1)
+    }
+  }
+}
+
+static const w2s_gemm_isa avx2_kernels = {W2S_ISA_AVX2, 6,         16,        256,        144,         2048,
+                                          kernel_avx2,  dot4_avx2, dot_avx2,  axpy_avx2,  axpy4_avx2,  small_avx2};
 
 /* ---- AVX-512F: 8 x 32 tile in 16 zmm accumulators. ---- */
 
