@@ -6,7 +6,8 @@
  * packing it on the engine's shapes, except for an edge panel of fewer than mr rows, which is packed and padded, and a
  * transposed A with long rows, packed whole (its steps of k are pages apart).
  * The blocks are sized for the caches. Single rows or columns (one generated token)
- * are matrix-vector products, run as vector dot products or axpys instead. Large products are split over the pool's
+ * are matrix-vector products, run as vector dot products or axpys instead; small products (attention's per-head ones)
+ * skip the packing, their kernels reading B's rows in place. Large products are split over the pool's
  * threads by columns (or rows) of C; each element's sum runs in the same order whatever the split, so results do
  * not depend on the thread count.
  */
@@ -39,9 +40,7 @@
  * per-head products, e.g. 25 x 25 x 32). An op(B) stored transposed is turned round into a buffer of at most
  * W2S_SMALL_B_FLOATS first.
  */
-#ifndef W2S_SMALL_MAX_FMAS
 #define W2S_SMALL_MAX_FMAS (1 << 18)
-#endif
 #define W2S_SMALL_B_FLOATS (1 << 13)
 /* Matrix-vector products read each matrix element once; below this many elements one thread keeps up. */
 #define W2S_PARALLEL_MIN_GEMV (1 << 16)

@@ -64,6 +64,8 @@ const PROMPT_OPEN = Buffer.from('","prompt":"');
 const COMPLETION_OPEN = Buffer.from('","completion":"');
 const weightPiece = (weight: number): Buffer => Buffer.from(`","weight":${weight}}\n`);
 const BUFFER_BYTES = 1 << 20;
+/** The most bytes of answer texts copied into the arena for the row assembler. */
+const ANSWERS_IN_ARENA_MAX = 8 << 20;
 /** The smallest read and output buffers: a small file gets buffers of about its size, not megabytes to fill. */
 const MIN_BUFFER_BYTES = 64 << 10;
 
@@ -125,7 +127,9 @@ export class SftWriter {
     const separators = [ID_OPEN, PROMPT_OPEN, COMPLETION_OPEN];
     const answers = keys.answers.table;
     this.answerStorage = answers.storage;
-    this.answerBytes = answers.size === 0 ? 0 : answers.endOf(answers.size - 1);
+    const answerBytes = answers.size === 0 ? 0 : answers.endOf(answers.size - 1);
+    // Files of a few distinct answers are the rule; a table of long free-form ones is not copied (its rows go piece by piece).
+    this.answerBytes = answerBytes <= ANSWERS_IN_ARENA_MAX ? answerBytes : 0;
     const arena = new Arena(
       readBytes + Arena.sizeOf(pieces) + Arena.sizeOf(separators) + this.answerBytes + methods.length * ByteWriter.regions(threaded) * bufferBytes,
     );

@@ -344,6 +344,21 @@ describe('w2s score with a file of several read chunks', () => {
     }
     for (const [file, bytes] of referenceOutputs(rows, SELECTION_METHODS, options)) expect(readFileSync(join(out, file), 'utf8') === bytes, file).toBe(true);
   });
+
+  // Past 8 MiB of distinct answer texts the answers are not copied for the native row copier; rows go piece by piece.
+  it('writes what the in-memory selection gives when the answers are long free-form texts', async () => {
+    const dir = tmp();
+    const rows: AnswerRecord[] = [];
+    for (let r = 0; r < 4_800; r++) {
+      const answer = r % 7 === 0 ? `shared answer ${(r >> 2) % 3}` : `answer of row ${r}: ${'y'.repeat(2_500 + (r % 13))}`;
+      rows.push({ id: `q${r >> 2}`, variant: r & 3, prompt: `Prompt ${r}`, output: answer, answer, gold: 'shared answer 0' });
+    }
+    const input = join(dir, 'answers.jsonl');
+    writeFileSync(input, jsonl(rows));
+    const out = join(dir, 'out');
+    await score({ ...options, input, out, methods: SELECTION_METHODS });
+    for (const [file, bytes] of referenceOutputs(rows, SELECTION_METHODS, options)) expect(readFileSync(join(out, file), 'utf8') === bytes, file).toBe(true);
+  });
 });
 
 describe('w2s score stopped by its signal', () => {
