@@ -26,6 +26,7 @@ import { baseModelConfig } from '../dist/tasks/synthetic/pretrain.js';
 import { SUITE_DEFAULT } from '../dist/tasks/synthetic/suite.js';
 import { suiteTokenizer } from '../dist/tasks/synthetic/vocabulary.js';
 import { buildWorld } from '../dist/tasks/synthetic/world.js';
+import { pinOpenblasCore } from './openblas-core.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -174,6 +175,7 @@ const mib = (b) => (b / 2 ** 20).toFixed(0);
 export async function run(flags) {
   const quick = flags.includes('--quick');
   const rounds = quick ? 3 : 5;
+  const openblasCore = pinOpenblasCore();
   const kernels = getKernels();
   const kernelsInfo = kernelInfo();
   // OpenBLAS takes part where the addon can load it.
@@ -242,6 +244,7 @@ export async function run(flags) {
     statistic: `median tok/s of ${rounds} alternating runs per side (ours, PyTorch, ours alt${openblas ? ', ours with OpenBLAS' : ''}, repeated), each run in its own process; peak RSS: the largest of the runs`,
     kernels: kernelsInfo,
     openblas: openblas ? kernels.info().openblas : null,
+    openblas_core: openblasCore,
     // Inherited by both sides (e.g. a pinned OPENBLAS_CORETYPE), on top of each side's own thread settings.
     environment: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(OPENBLAS|OMP|GOTO)_/.test(k))),
     cpu: { model: cpus()[0]?.model ?? 'unknown', cores: cpus().length },

@@ -15,6 +15,7 @@ import { loadNativeKernels } from '../dist/engine/kernels/native.js';
 import { createJsBlockKernel } from '../dist/engine/kernels/block-js.js';
 import { createPortableKernels, portableKernels } from '../dist/engine/kernels/portable.js';
 import { describeKernels, kernelInfo } from '../dist/native/kernel-info.js';
+import { pinOpenblasCore } from './openblas-core.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -181,6 +182,7 @@ export async function run(flags) {
   const shapes = quick ? SHAPES.filter(([label]) => QUICK.has(label)) : SHAPES;
   const minSeconds = quick ? 0.05 : 0.1;
   const rounds = quick ? 3 : 5;
+  const openblasCore = pinOpenblasCore();
   const native = loadNativeKernels();
   const k = native.kernels;
   const info = k?.info();
@@ -252,6 +254,7 @@ export async function run(flags) {
     kernels: kernelInfo(),
     isas: info?.isas ?? [],
     openblas: openblas ? k.info().openblas : null,
+    openblas_core: openblasCore,
     portable: portableKernels.name,
     numpy: numpy?.version ?? null,
     cpu: { model: cpus()[0]?.model ?? 'unknown', cores: cpus().length },
