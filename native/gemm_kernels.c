@@ -229,19 +229,23 @@ W2S_TARGET_AVX2 static inline __m256i lanes_avx2(int count) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-#define SMALL2_COLUMN_BLOCK(VECS)                                                                                  \
-  for (int i0 = 0; i0 < m; i0 += 6) {                                                                              \
-    int rows = m - i0 < 6 ? m - i0 : 6;                                                                            \
+/*
+ * The tiles of one column block of a small product: TOP rows (the ISA's tallest tile) at a time, then the last rows
+ * with a tile of 4, 2 or 1 rows that fits them.
+ */
+#define SMALL_COLUMN_BLOCK(TILE, TOP, VECS)                                                                        \
+  for (int i0 = 0; i0 < m; i0 += TOP) {                                                                            \
+    int rows = m - i0 < TOP ? m - i0 : TOP;                                                                        \
     const float *ap = a + i0 * rs;                                                                                 \
     float *cp = c + i0 * ldc + j0;                                                                                 \
     if (rows > 4) {                                                                                                \
-      small_tile_avx2(6, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                     \
+      TILE(TOP, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                              \
     } else if (rows > 2) {                                                                                         \
-      small_tile_avx2(4, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                     \
+      TILE(4, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                                \
     } else if (rows == 2) {                                                                                        \
-      small_tile_avx2(2, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                     \
+      TILE(2, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                                \
     } else {                                                                                                       \
-      small_tile_avx2(1, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                     \
+      TILE(1, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                                \
     }                                                                                                              \
   }
 
@@ -251,9 +255,9 @@ W2S_TARGET_AVX2 static void small_avx2(int m, int n, int k, const float *a, int6
     int cols = n - j0 < 16 ? n - j0 : 16;
     __m256i m0 = lanes_avx2(cols), m1 = lanes_avx2(cols - 8);
     if (cols > 8) {
-      SMALL2_COLUMN_BLOCK(2)
+      SMALL_COLUMN_BLOCK(small_tile_avx2, 6, 2)
     } else {
-      SMALL2_COLUMN_BLOCK(1)
+      SMALL_COLUMN_BLOCK(small_tile_avx2, 6, 1)
     }
   }
 }
@@ -379,23 +383,6 @@ W2S_TARGET_AVX512 static inline __attribute__((always_inline)) void small_tile_a
   SMALL_STORE(0) SMALL_STORE(1) SMALL_STORE(2) SMALL_STORE(3) SMALL_STORE(4) SMALL_STORE(5) SMALL_STORE(6) SMALL_STORE(7)
 }
 
-/* The tiles of one column block: 8 rows at a time, then the last rows with a tile of 4, 2 or 1 rows that fits them. */
-#define SMALL_COLUMN_BLOCK(VECS)                                                                                   \
-  for (int i0 = 0; i0 < m; i0 += 8) {                                                                              \
-    int rows = m - i0 < 8 ? m - i0 : 8;                                                                            \
-    const float *ap = a + i0 * rs;                                                                                 \
-    float *cp = c + i0 * ldc + j0;                                                                                 \
-    if (rows > 4) {                                                                                                \
-      small_tile_avx512(8, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                   \
-    } else if (rows > 2) {                                                                                         \
-      small_tile_avx512(4, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                   \
-    } else if (rows == 2) {                                                                                        \
-      small_tile_avx512(2, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                   \
-    } else {                                                                                                       \
-      small_tile_avx512(1, VECS, rows, k, ap, rs, cs, b + j0, bs, m0, m1, cp, ldc, alpha, beta);                   \
-    }                                                                                                              \
-  }
-
 W2S_TARGET_AVX512 static void small_avx512(int m, int n, int k, const float *a, int64_t rs, int64_t cs, const float *b,
                                            int64_t bs, float *c, int64_t ldc, float alpha, float beta) {
   for (int j0 = 0; j0 < n; j0 += 32) {
@@ -403,9 +390,9 @@ W2S_TARGET_AVX512 static void small_avx512(int m, int n, int k, const float *a, 
     __mmask16 m0 = cols >= 16 ? 0xffff : (__mmask16)((1u << cols) - 1);
     __mmask16 m1 = cols >= 32 ? 0xffff : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
     if (cols > 16) {
-      SMALL_COLUMN_BLOCK(2)
+      SMALL_COLUMN_BLOCK(small_tile_avx512, 8, 2)
     } else {
-      SMALL_COLUMN_BLOCK(1)
+      SMALL_COLUMN_BLOCK(small_tile_avx512, 8, 1)
     }
   }
 }
