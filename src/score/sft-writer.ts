@@ -98,6 +98,8 @@ export class SftWriter {
    * read buffer, the answers copied in at `answersAt`, the constants).
    */
   private readonly assembler: RowAssembler | null;
+  /** Copies the queued rows (before an output buffer is written out or the read buffer refilled); null without the assembler. */
+  private readonly drainRows: (() => void) | null;
   /** The answer texts as they were after pass 1, copied into the arena at answersAt (with the assembler). */
   private readonly answerStorage: Uint8Array;
   private readonly answerBytes: number;
@@ -143,7 +145,7 @@ export class SftWriter {
       Int32Array.from([0, 1, 2].flatMap((i) => [separatorAt[i] as number, separatorAt[i + 1] as number])),
     );
     const assembler = this.assembler;
-    const drain = assembler && (() => assembler.drain());
+    this.drainRows = assembler && (() => assembler.drain());
     this.weightIndex = new Int32Array(plan.patterns.length);
     let next = 2;
     plan.patterns.forEach((p, i) => {
@@ -154,7 +156,7 @@ export class SftWriter {
     this.outputs = [];
     try {
       for (const method of methods) {
-        const out = new ByteWriter(pathOf(method), arena, bufferBytes, this.io, drain);
+        const out = new ByteWriter(pathOf(method), arena, bufferBytes, this.io, this.drainRows);
         this.outputs.push({ method, decisions: new Uint8Array(FACT_COMBINATIONS), source: completionSource(method, options.completion), out, rows: 0 });
       }
     } catch (error) {
@@ -199,12 +201,7 @@ export class SftWriter {
     let prefixLength = 0;
     for (const o of takers) {
       const decision = o.decisions[mask];
-      if (prefixLength === 0) {
-        row.bytes(ID, this.id);
-        row.bytes(PROMPT, this.prompt);
-        row.bytes(OUTPUT, this.output);
-        prefixLength = ID_OPEN.length + this.id.end - this.id.start + PROMPT_OPEN.length + this.prompt.end - this.prompt.start + COMPLETION_OPEN.length;
-      }
+      if (prefixLength === 0) prefixLength = this.loadFields(row);
       const sameCompletion = previousAt >= 0 && o.source === previousSource;
       const completion = sameCompletion ? null : this.completionBytes(o.source, row, q, answer);
       if (completion !== null) completionLength = completion.end - completion.start;
@@ -222,13 +219,8 @@ export class SftWriter {
         if (sameCompletion && weight === previousWeight) moveBytes(arena, at, previousAt, previousAt + length);
         else {
           let p: number;
-          if (previousAt < 0) {
-            p = copyBytes(arena, at, ID_OPEN, 0, ID_OPEN.length);
-            p = this.copy(arena, p, this.id);
-            p = copyBytes(arena, p, PROMPT_OPEN, 0, PROMPT_OPEN.length);
-            p = this.copy(arena, p, this.prompt);
-            p = copyBytes(arena, p, COMPLETION_OPEN, 0, COMPLETION_OPEN.length);
-          } else p = moveBytes(arena, at, previousAt, previousAt + prefixLength);
+          if (previousAt < 0) p = this.putPrefix(arena, at);
+          else p = moveBytes(arena, at, previousAt, previousAt + prefixLength);
           if (completion === null) p = moveBytes(arena, p, previousAt + prefixLength, previousAt + prefixLength + completionLength);
           else p = this.copy(arena, p, completion);
           moveBytes(arena, p, weightStart, weightEnd);
@@ -249,11 +241,8 @@ export class SftWriter {
   private queue(assembler: RowAssembler, takers: readonly MethodOutput[], row: AnswerRow, q: number, answer: number, mask: number): void {
     if (takers.length === 0) return;
     const { id, prompt, readBuffer, readAt } = this;
-    row.bytes(ID, id);
-    row.bytes(PROMPT, prompt);
-    row.bytes(OUTPUT, this.output);
+    const prefixLength = this.loadFields(row);
     const prefixInArena = id.buffer === readBuffer && prompt.buffer === readBuffer;
-    const prefixLength = ID_OPEN.length + id.end - id.start + PROMPT_OPEN.length + prompt.end - prompt.start + COMPLETION_OPEN.length;
     for (const o of takers) {
       const completion = this.completionBytes(o.source, row, q, answer);
       const weight = o.decisions[mask] === TAKE_ONE ? 0 : this.weightOf(q, answer);
@@ -270,12 +259,7 @@ export class SftWriter {
         out.wrote(length);
       } else {
         const arena = out.arena;
-        let p = copyBytes(arena, at, ID_OPEN, 0, ID_OPEN.length);
-        p = this.copy(arena, p, id);
-        p = copyBytes(arena, p, PROMPT_OPEN, 0, PROMPT_OPEN.length);
-        p = this.copy(arena, p, prompt);
-        p = copyBytes(arena, p, COMPLETION_OPEN, 0, COMPLETION_OPEN.length);
-        p = this.copy(arena, p, completion);
+        const p = this.copy(arena, this.putPrefix(arena, at), completion);
         moveBytes(arena, p, weightStart, weightEnd);
         out.wrote(length);
       }
@@ -300,12 +284,25 @@ export class SftWriter {
 
   /** How pass 2 should read the answers: into the read buffer, ahead on the I/O thread when there is one. */
   readerOptions(): AnswerReaderOptions {
-    const assembler = this.assembler;
-    return {
-      buffer: this.readBuffer,
-      readAhead: this.io && { io: this.io, base: this.readAt },
-      beforeNextChunk: assembler === null ? undefined : () => assembler.drain(),
-    };
+    return { buffer: this.readBuffer, readAhead: this.io && { io: this.io, base: this.readAt }, beforeNextChunk: this.drainRows ?? undefined };
+  }
+
+  /** Points id, prompt and output at the row's fields; returns the length of a row's part up to its completion. */
+  private loadFields(row: AnswerRow): number {
+    const { id, prompt } = this;
+    row.bytes(ID, id);
+    row.bytes(PROMPT, prompt);
+    row.bytes(OUTPUT, this.output);
+    return ID_OPEN.length + id.end - id.start + PROMPT_OPEN.length + prompt.end - prompt.start + COMPLETION_OPEN.length;
+  }
+
+  /** Writes the row's part up to its completion (see loadFields) at `at`; returns where the completion goes. */
+  private putPrefix(arena: Buffer, at: number): number {
+    let p = copyBytes(arena, at, ID_OPEN, 0, ID_OPEN.length);
+    p = this.copy(arena, p, this.id);
+    p = copyBytes(arena, p, PROMPT_OPEN, 0, PROMPT_OPEN.length);
+    p = this.copy(arena, p, this.prompt);
+    return copyBytes(arena, p, COMPLETION_OPEN, 0, COMPLETION_OPEN.length);
   }
 
   /** Copies a field's bytes into the arena: within it when they are in the read buffer. */

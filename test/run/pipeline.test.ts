@@ -19,7 +19,6 @@ function instrumented(inner: RunEngine, failing?: { seed: number; method: string
   const started: string[] = [];
   return {
     ...inner,
-    pipelinesCells: inner.pipelinesCells,
     running: () => running,
     started,
     strongJob: async (job, onStep) => {
